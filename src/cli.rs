@@ -1,0 +1,144 @@
+//! Command-line interface: clap derive definitions only. Each subcommand's behaviour
+//! lives in its own module; main.rs dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lfmbench",
+    version,
+    about = "Measure LFM2 against baselines on llama.cpp and decide Go/No-Go with honest statistics"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format of verdicts and tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Which decision makes the exit status non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 3 on NO-GO.
+    NoGo,
+    /// Exit 3 on NO-GO or CONDITIONAL (and INCONCLUSIVE).
+    Conditional,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The suite to run (e.g. suites/phase0.toml).
+    #[arg(required_unless_present = "resume")]
+    pub suite: Option<PathBuf>,
+    /// The models catalogue.
+    #[arg(long, default_value = "models.toml")]
+    pub models: PathBuf,
+    /// Run the models whose files are present and skip the others (default: refuse to start).
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Finish an interrupted run: only what is missing is run.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with = "suite")]
+    pub resume: Option<PathBuf>,
+    /// Where run folders are created.
+    #[arg(long, default_value = "reports/runs")]
+    pub out: PathBuf,
+    /// Override the suite's rounds.
+    #[arg(long)]
+    pub rounds: Option<u32>,
+    /// Override the suite's threads (0 = physical cores).
+    #[arg(long)]
+    pub threads: Option<u32>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Run folders to report on (default: the newest under reports/runs).
+    pub runs: Vec<PathBuf>,
+    /// Where runs are looked for when none is named.
+    #[arg(long, default_value = "reports/runs")]
+    pub runs_dir: PathBuf,
+    /// The markdown file to write; charts go to `charts/` beside it.
+    #[arg(long, default_value = "reports/PHASE_0_FINDINGS.md")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TwinArgs {
+    /// Catalogued architecture (see --list).
+    #[arg(required_unless_present = "list")]
+    pub arch: Option<String>,
+    /// Quantization type, done by llama.cpp itself (F16, Q8_0, Q4_K_M, Q4_1, …).
+    #[arg(long, default_value = "Q4_K_M")]
+    pub quant: String,
+    /// Output file.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Seed of the random weights.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// List the catalogue.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    pub old: PathBuf,
+    pub new: PathBuf,
+    /// Relative change (percent) below which a difference counts as UNCHANGED.
+    #[arg(long, default_value_t = 5.0)]
+    pub threshold: f64,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// `regression`: exit 4 when anything REGRESSED.
+    #[arg(long)]
+    pub fail_on: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// Model ids to fetch (default: every model with hf_repo and hf_file).
+    pub ids: Vec<String>,
+    #[arg(long, default_value = "models.toml")]
+    pub models: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a suite: every model, every round, each in its own process.
+    Run(RunArgs),
+    /// List models.toml with what each GGUF file really is.
+    Models {
+        #[arg(long, default_value = "models.toml")]
+        models: PathBuf,
+    },
+    /// Write the findings report (markdown + charts) from stored runs; never re-runs a model.
+    Report(ReportArgs),
+    /// Generate a shape twin: random weights in the exact shapes of a published model.
+    Twin(TwinArgs),
+    /// Compare two runs metric by metric: REGRESSED / IMPROVED / UNCHANGED.
+    Compare(CompareArgs),
+    /// Download the published GGUFs named in models.toml.
+    Fetch(FetchArgs),
+    /// Internal: run one job in this process (used by `run`; not for users).
+    #[command(hide = true, name = "__worker")]
+    Worker {
+        /// The job, as JSON.
+        job: String,
+    },
+}

@@ -1,0 +1,503 @@
+//! Configuration: the suite file and models.toml, loaded with errors that name the file,
+//! the line and the fix, then cross-checked against each other.
+
+pub mod models;
+pub mod suite;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use models::{BackendKind, ModelEntry, ModelsFile};
+pub use suite::{Criterion, Decision, Op, Suite, Versus, Workload};
+
+/// Backend settings: the suite's `[backend]` defaults, a model's `overrides`.
+/// `None` means "not set here"; [`BackendSettings::resolve`] fills the final values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendSettings {
+    /// CPU threads; 0 = all physical cores.
+    #[serde(default)]
+    pub threads: Option<u32>,
+    #[serde(default)]
+    pub n_ctx: Option<u32>,
+    #[serde(default)]
+    pub n_batch: Option<u32>,
+    /// Layers offloaded to the GPU (99 = all); ignored on a CPU-only build.
+    #[serde(default)]
+    pub n_gpu_layers: Option<u32>,
+    #[serde(default)]
+    pub use_mmap: Option<bool>,
+}
+
+/// Backend settings with every value decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolved {
+    pub threads: u32,
+    pub n_ctx: u32,
+    pub n_batch: u32,
+    pub n_gpu_layers: u32,
+    pub use_mmap: bool,
+}
+
+impl BackendSettings {
+    /// `self` over `under`: a value set here wins.
+    pub fn over(&self, under: &BackendSettings) -> BackendSettings {
+        BackendSettings {
+            threads: self.threads.or(under.threads),
+            n_ctx: self.n_ctx.or(under.n_ctx),
+            n_batch: self.n_batch.or(under.n_batch),
+            n_gpu_layers: self.n_gpu_layers.or(under.n_gpu_layers),
+            use_mmap: self.use_mmap.or(under.use_mmap),
+        }
+    }
+
+    /// Final values; `threads = 0` becomes the number of physical cores.
+    pub fn resolve(&self) -> Resolved {
+        let threads = match self.threads.unwrap_or(0) {
+            0 => crate::measure::host::physical_cores() as u32,
+            n => n,
+        };
+        Resolved {
+            threads,
+            n_ctx: self.n_ctx.unwrap_or(2048),
+            n_batch: self.n_batch.unwrap_or(512),
+            n_gpu_layers: self.n_gpu_layers.unwrap_or(99),
+            use_mmap: self.use_mmap.unwrap_or(true),
+        }
+    }
+}
+
+/// A configuration problem, located in a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// 1-based line and column, when the problem has a place.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    /// What the user should do.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    pub fn new(file: &Path, message: impl Into<String>) -> Self {
+        ConfigError {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    /// Place the error at the first line of `text` that defines `needle` (e.g. `id = "x"`).
+    pub fn at_text(mut self, text: &str, needle: &str) -> Self {
+        if let Some(pos) = text.find(needle) {
+            let (l, c) = line_col(text, pos);
+            self.line = Some(l);
+            self.column = Some(c);
+        }
+        self
+    }
+}
+
+/// 1-based line and column of byte offset `pos` in `text`.
+pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let before = &text[..pos.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |n| before.len() - n - 1)
+        + 1;
+    (line, col)
+}
+
+/// Parse TOML text into `T`, turning parser errors into located [`ConfigError`]s.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    text: &str,
+) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = match e.span() {
+            Some(span) => {
+                let (l, c) = line_col(text, span.start);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        let message = e.message().trim().to_string();
+        let help = suggest_for(&message);
+        ConfigError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message,
+            help,
+        }
+    })
+}
+
+/// For an "unknown field `x`, expected one of `a`, `b`" message, suggest the closest name.
+fn suggest_for(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let best = expected
+        .iter()
+        .map(|e| (strsim_distance(unknown, e), *e))
+        .min_by_key(|(d, _)| *d)?;
+    if best.0 <= 3 {
+        Some(format!("did you mean `{}`?", best.1))
+    } else {
+        Some(format!(
+            "remove `{unknown}`; allowed here: {}",
+            expected.join(", ")
+        ))
+    }
+}
+
+/// Levenshtein distance, small and dependency-free.
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn read(file: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(file).map_err(|e| {
+        ConfigError::new(file, format!("cannot read: {e}"))
+            .help("check the path; suites live in suites/, models in models.toml")
+    })
+}
+
+/// A suite and the models file it is run with, loaded and cross-checked.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub suite_path: PathBuf,
+    pub suite_text: String,
+    pub suite: Suite,
+    pub models_path: PathBuf,
+    pub models_text: String,
+    pub models: ModelsFile,
+}
+
+impl Loaded {
+    /// Model ids in suite order: candidate, baseline, others.
+    pub fn model_ids(&self) -> Vec<String> {
+        let s = &self.suite.suite;
+        let mut ids = vec![s.candidate.clone(), s.baseline.clone()];
+        for o in &s.others {
+            if !ids.contains(o) {
+                ids.push(o.clone());
+            }
+        }
+        ids
+    }
+
+    pub fn model(&self, id: &str) -> Option<&ModelEntry> {
+        self.models.models.iter().find(|m| m.id == id)
+    }
+
+    /// The folder relative model paths are taken from.
+    pub fn models_base(&self) -> PathBuf {
+        self.models_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// Backend settings for one model: its overrides over the suite's defaults.
+    pub fn settings_for(&self, id: &str) -> Resolved {
+        let over = self
+            .model(id)
+            .map(|m| m.overrides.clone())
+            .unwrap_or_default();
+        over.over(&self.suite.backend).resolve()
+    }
+}
+
+/// Load models.toml alone.
+pub fn load_models(path: &Path) -> Result<(String, ModelsFile), ConfigError> {
+    let text = read(path)?;
+    let models: ModelsFile = parse_toml(path, &text)?;
+    validate_models(path, &text, &models)?;
+    Ok((text, models))
+}
+
+fn validate_models(path: &Path, text: &str, models: &ModelsFile) -> Result<(), ConfigError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for m in &models.models {
+        let needle = format!("\"{}\"", m.id);
+        if seen.contains(&m.id.as_str()) {
+            let second = text
+                .match_indices(&needle)
+                .nth(1)
+                .map(|(p, _)| line_col(text, p));
+            let mut e = ConfigError::new(path, format!("model id `{}` is defined twice", m.id))
+                .help("give every [[model]] its own id");
+            if let Some((l, c)) = second {
+                e.line = Some(l);
+                e.column = Some(c);
+            }
+            return Err(e);
+        }
+        seen.push(&m.id);
+        match (&m.path, &m.twin, m.backend) {
+            (Some(_), Some(_), _) => {
+                return Err(ConfigError::new(path, format!("model `{}` sets both `path` and `twin`", m.id))
+                    .at_text(text, &needle)
+                    .help("a model is either a file (`path`) or a generated shape twin (`twin`), not both"));
+            }
+            (None, None, BackendKind::Llama) => {
+                return Err(ConfigError::new(
+                    path,
+                    format!("model `{}` has neither `path` nor `twin`", m.id),
+                )
+                .at_text(text, &needle)
+                .help("add `path = \"models/<file>.gguf\"` or `twin = \"<architecture>\"`"));
+            }
+            _ => {}
+        }
+        if m.backend == BackendKind::Http && m.http.is_none() {
+            return Err(ConfigError::new(
+                path,
+                format!(
+                    "model `{}` uses backend = \"http\" without an [model.http] table",
+                    m.id
+                ),
+            )
+            .at_text(text, &needle)
+            .help("add `http = { base_url = \"http://127.0.0.1:8080\", model = \"…\" }`"));
+        }
+        if let Some(h) = &m.sha256 {
+            if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(ConfigError::new(
+                    path,
+                    format!("model `{}`: sha256 must be 64 hex digits", m.id),
+                )
+                .at_text(text, h)
+                .help("paste the output of `sha256sum FILE`, or remove the line"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Load a suite and models.toml and check that they fit together.
+pub fn load(suite_path: &Path, models_path: &Path) -> Result<Loaded, ConfigError> {
+    let suite_text = read(suite_path)?;
+    let suite: Suite = parse_toml(suite_path, &suite_text)?;
+    let (models_text, models) = load_models(models_path)?;
+    let loaded = Loaded {
+        suite_path: suite_path.to_path_buf(),
+        suite_text,
+        suite,
+        models_path: models_path.to_path_buf(),
+        models_text,
+        models,
+    };
+    validate(&loaded)?;
+    Ok(loaded)
+}
+
+fn validate(l: &Loaded) -> Result<(), ConfigError> {
+    let p = &l.suite_path;
+    let t = &l.suite_text;
+    let s = &l.suite.suite;
+    if s.candidate == s.baseline {
+        return Err(ConfigError::new(
+            p,
+            format!("candidate and baseline are both `{}`", s.candidate),
+        )
+        .at_text(t, "baseline")
+        .help("a ratio needs two different models: set `baseline` to another models.toml id"));
+    }
+    if s.rounds == 0 {
+        return Err(ConfigError::new(p, "rounds = 0 measures nothing")
+            .at_text(t, "rounds")
+            .help("set rounds to 3 or more (5 is the default) so medians and intervals mean something"));
+    }
+    if s.timeout_s == 0 {
+        return Err(
+            ConfigError::new(p, "timeout_s = 0 would kill every round at once")
+                .at_text(t, "timeout_s")
+                .help("set timeout_s to the seconds one round may take, e.g. 600"),
+        );
+    }
+    let known: Vec<&str> = l.models.models.iter().map(|m| m.id.as_str()).collect();
+    for id in l.model_ids() {
+        if !known.contains(&id.as_str()) {
+            let close = known
+                .iter()
+                .min_by_key(|k| strsim_distance(&id, k))
+                .map(|k| format!("did you mean `{k}`? "))
+                .unwrap_or_default();
+            return Err(ConfigError::new(
+                p,
+                format!("model `{id}` is not in {}", l.models_path.display()),
+            )
+            .at_text(t, &format!("\"{id}\""))
+            .help(format!("{close}known ids: {}", known.join(", "))));
+        }
+    }
+    if l.suite.workloads.is_empty() {
+        return Err(ConfigError::new(p, "the suite has no [[workload]]")
+            .help("add at least one, e.g. [[workload]] kind = \"decode\" tokens = 128"));
+    }
+    for id in l.model_ids() {
+        let r = l.settings_for(&id);
+        if r.n_ctx == 0 || r.n_batch == 0 {
+            return Err(ConfigError::new(
+                p,
+                format!("model `{id}`: n_ctx and n_batch must be above 0"),
+            )
+            .at_text(t, "[backend]"));
+        }
+        for w in &l.suite.workloads {
+            let (need, what) = match w {
+                Workload::Decode { tokens, depths } => (
+                    depths.iter().max().copied().unwrap_or(0) + tokens,
+                    "decode depth + tokens",
+                ),
+                Workload::Prefill { tokens } => (*tokens, "prefill tokens"),
+                Workload::Chat { max_tokens, .. } => (*max_tokens, "chat max_tokens"),
+                Workload::ColdStart { .. } => (0, ""),
+            };
+            if need > r.n_ctx {
+                return Err(ConfigError::new(
+                    p,
+                    format!(
+                        "{what} = {need} does not fit n_ctx = {} of model `{id}`",
+                        r.n_ctx
+                    ),
+                )
+                .at_text(t, &format!("kind = \"{}\"", w.kind()))
+                .help(
+                    "lower the token count or raise n_ctx in [backend] (or the model's overrides)",
+                ));
+            }
+            if let Workload::Chat { prompts, .. } = w {
+                if prompts.is_empty() {
+                    return Err(ConfigError::new(p, "a chat workload has no prompts")
+                        .at_text(t, "kind = \"chat\"")
+                        .help("add prompts = [\"…\"]"));
+                }
+            }
+            if let Workload::Decode { tokens: 0, .. } | Workload::Prefill { tokens: 0 } = w {
+                return Err(ConfigError::new(
+                    p,
+                    format!("a {} workload with tokens = 0 measures nothing", w.kind()),
+                )
+                .at_text(t, &format!("kind = \"{}\"", w.kind())));
+            }
+        }
+    }
+    for c in &l.suite.criteria {
+        if let Err(msg) = crate::metric::MetricName::parse(&c.metric) {
+            return Err(
+                ConfigError::new(p, format!("criterion `{}`: {msg}", c.name))
+                    .at_text(t, &format!("\"{}\"", c.metric))
+                    .help(format!(
+                        "known metrics: {}",
+                        crate::metric::KNOWN.join(", ")
+                    )),
+            );
+        }
+        if crate::metric::Stat::parse(&c.stat).is_none() {
+            return Err(ConfigError::new(
+                p,
+                format!("criterion `{}`: unknown stat `{}`", c.name, c.stat),
+            )
+            .at_text(t, &format!("\"{}\"", c.stat))
+            .help("use one of: median, mean, p50, p90, p95, p99, min, max"));
+        }
+        if !c.target.is_finite() {
+            return Err(ConfigError::new(
+                p,
+                format!("criterion `{}`: target is not a finite number", c.name),
+            ));
+        }
+    }
+    if let Some(d) = &l.suite.decision {
+        let n = l.suite.criteria.len() as u32;
+        if d.pass_at_least > n {
+            return Err(ConfigError::new(
+                p,
+                format!(
+                    "pass_at_least = {} but the suite has only {n} criteria",
+                    d.pass_at_least
+                ),
+            )
+            .at_text(t, "pass_at_least")
+            .help("lower pass_at_least or add criteria"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_is_one_based() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn unknown_key_gets_did_you_mean() {
+        let text =
+            "[suite]\nname = \"x\"\ncandidate = \"a\"\nbaseline = \"b\"\nrounds = 2\nrouns = 3\n";
+        let e = parse_toml::<Suite>(Path::new("s.toml"), text).expect_err("unknown key");
+        assert_eq!(e.line, Some(6), "{e}");
+        assert!(e.to_string().contains("did you mean `rounds`"), "{e}");
+    }
+
+    #[test]
+    fn settings_layer_model_over_suite() {
+        let suite = BackendSettings {
+            threads: Some(2),
+            n_ctx: Some(1024),
+            ..Default::default()
+        };
+        let model = BackendSettings {
+            n_ctx: Some(4096),
+            ..Default::default()
+        };
+        let r = model.over(&suite).resolve();
+        assert_eq!((r.threads, r.n_ctx, r.n_batch), (2, 4096, 512));
+    }
+}

@@ -1,0 +1,187 @@
+//! The suite file (suites/*.toml): which models, how many rounds, the workloads, the
+//! criteria and the decision rule. Parsing and validation only; nothing here runs.
+
+use serde::{Deserialize, Serialize};
+
+use super::BackendSettings;
+
+/// A whole suite as written in TOML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    pub suite: SuiteHeader,
+    #[serde(default)]
+    pub backend: BackendSettings,
+    #[serde(default, rename = "workload")]
+    pub workloads: Vec<Workload>,
+    #[serde(default, rename = "criterion")]
+    pub criteria: Vec<Criterion>,
+    #[serde(default)]
+    pub decision: Option<Decision>,
+}
+
+/// `[suite]`: identity, models and repetitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteHeader {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The model under evaluation (a models.toml id).
+    pub candidate: String,
+    /// The reference model that ratios are taken against.
+    pub baseline: String,
+    /// Further models measured alongside (shown in the report, not in ratios).
+    #[serde(default)]
+    pub others: Vec<String>,
+    /// Measured rounds per model; each round is a fresh process.
+    #[serde(default = "default_rounds")]
+    pub rounds: u32,
+    /// Unmeasured repetitions of each workload inside every round, before the measured one.
+    #[serde(default = "default_warmup")]
+    pub warmup: u32,
+    /// Seconds a single round may take before its process is killed and the round failed.
+    #[serde(default = "default_timeout")]
+    pub timeout_s: u64,
+}
+
+fn default_rounds() -> u32 {
+    5
+}
+fn default_warmup() -> u32 {
+    1
+}
+fn default_timeout() -> u64 {
+    600
+}
+
+/// One `[[workload]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Workload {
+    /// Generate `tokens` tokens one at a time at each context depth.
+    Decode {
+        tokens: u32,
+        #[serde(default = "default_depths")]
+        depths: Vec<u32>,
+    },
+    /// Evaluate `tokens` prompt tokens in batches of n_batch.
+    Prefill { tokens: u32 },
+    /// Answer each prompt through the chat template, greedy, at most `max_tokens`.
+    Chat {
+        max_tokens: u32,
+        prompts: Vec<String>,
+        /// How many times each prompt is answered per round (more samples for percentiles).
+        #[serde(default = "default_repeat")]
+        repeat: u32,
+    },
+    /// A fresh process from spawn to first token, with the page cache dropped and warm.
+    ColdStart {
+        #[serde(default = "default_cold_prompt")]
+        prompt: String,
+    },
+}
+
+fn default_depths() -> Vec<u32> {
+    vec![0]
+}
+fn default_repeat() -> u32 {
+    1
+}
+fn default_cold_prompt() -> String {
+    "Hello".to_string()
+}
+
+impl Workload {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Workload::Decode { .. } => "decode",
+            Workload::Prefill { .. } => "prefill",
+            Workload::Chat { .. } => "chat",
+            Workload::ColdStart { .. } => "cold_start",
+        }
+    }
+}
+
+/// Comparison operator of a criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "<")]
+    Lt,
+}
+
+impl Op {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Ge => ">=",
+            Op::Gt => ">",
+            Op::Le => "<=",
+            Op::Lt => "<",
+        }
+    }
+    /// Whether `value op target` holds.
+    pub fn holds(self, value: f64, target: f64) -> bool {
+        match self {
+            Op::Ge => value >= target,
+            Op::Gt => value > target,
+            Op::Le => value <= target,
+            Op::Lt => value < target,
+        }
+    }
+}
+
+/// What a criterion's value is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Versus {
+    /// The candidate's value itself.
+    Absolute,
+    /// candidate ÷ baseline, paired by round.
+    Baseline,
+}
+
+/// One `[[criterion]]`: a metric of the candidate held against a target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    pub name: String,
+    /// A metric name, see `crate::metric` (e.g. "decode.tokens_per_s", "chat.ttft_ms").
+    pub metric: String,
+    /// Statistic over the samples: "median" (default), "p50", "p95", "p99", "mean", "max".
+    #[serde(default = "default_stat")]
+    pub stat: String,
+    #[serde(default = "default_versus")]
+    pub vs: Versus,
+    pub op: Op,
+    pub target: f64,
+    /// A critical criterion must pass for GO.
+    #[serde(default)]
+    pub critical: bool,
+    /// If the measured value is on the wrong side of this threshold, the decision is NO-GO.
+    #[serde(default)]
+    pub no_go: Option<f64>,
+    /// Plain-language definition repeated in the report.
+    #[serde(default)]
+    pub definition: Option<String>,
+}
+
+fn default_stat() -> String {
+    "median".to_string()
+}
+fn default_versus() -> Versus {
+    Versus::Absolute
+}
+
+/// `[decision]`: how criteria combine into GO / CONDITIONAL / NO-GO.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// At least this many criteria must pass for GO.
+    pub pass_at_least: u32,
+}

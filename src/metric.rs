@@ -1,0 +1,210 @@
+//! Metric names used by criteria and reports, and how each one is read out of records.
+//!
+//! A metric name is `<source>.<field>`; decode takes an optional context depth,
+//! `decode@2048.tokens_per_s`. Every metric yields, per model, the raw values of each
+//! round, so that statistics can pool them or pair rounds across models.
+
+use std::collections::BTreeMap;
+
+use crate::sample::{Body, PageCache, Record};
+
+/// Every metric name a criterion may use (decode also as `decode@<depth>.tokens_per_s`).
+pub const KNOWN: &[&str] = &[
+    "decode.tokens_per_s",
+    "prefill.tokens_per_s",
+    "chat.ttft_ms",
+    "chat.itl_ms",
+    "chat.e2e_ms",
+    "chat.tokens_per_s",
+    "cold_start.total_ms",
+    "cold_start_warm.total_ms",
+    "memory.peak_rss_bytes",
+    "integration.valid_fraction",
+    "report.complete",
+];
+
+/// A parsed metric name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricName {
+    DecodeTokensPerS {
+        depth: u32,
+    },
+    PrefillTokensPerS,
+    ChatTtftMs,
+    ChatItlMs,
+    ChatE2eMs,
+    /// Generated tokens ÷ (e2e − ttft) of each chat answer.
+    ChatTokensPerS,
+    /// Spawn → first token with the page cache dropped (warm where it cannot be dropped).
+    ColdStartTotalMs,
+    ColdStartWarmTotalMs,
+    PeakRssBytes,
+    /// Fraction of chat answers that were valid (non-empty) — "the model generates real text".
+    IntegrationValidFraction,
+    /// 1 when the findings report has every section filled, else 0 (computed by the report).
+    ReportComplete,
+}
+
+impl MetricName {
+    pub fn parse(name: &str) -> Result<MetricName, String> {
+        if let Some(rest) = name.strip_prefix("decode@") {
+            let (depth, field) = rest
+                .split_once('.')
+                .ok_or_else(|| format!("`{name}`: expected decode@<depth>.tokens_per_s"))?;
+            let depth: u32 = depth
+                .parse()
+                .map_err(|_| format!("`{name}`: depth `{depth}` is not a whole number"))?;
+            if field != "tokens_per_s" {
+                return Err(format!("`{name}`: decode has only tokens_per_s"));
+            }
+            return Ok(MetricName::DecodeTokensPerS { depth });
+        }
+        Ok(match name {
+            "decode.tokens_per_s" => MetricName::DecodeTokensPerS { depth: 0 },
+            "prefill.tokens_per_s" => MetricName::PrefillTokensPerS,
+            "chat.ttft_ms" => MetricName::ChatTtftMs,
+            "chat.itl_ms" => MetricName::ChatItlMs,
+            "chat.e2e_ms" => MetricName::ChatE2eMs,
+            "chat.tokens_per_s" => MetricName::ChatTokensPerS,
+            "cold_start.total_ms" => MetricName::ColdStartTotalMs,
+            "cold_start_warm.total_ms" => MetricName::ColdStartWarmTotalMs,
+            "memory.peak_rss_bytes" => MetricName::PeakRssBytes,
+            "integration.valid_fraction" => MetricName::IntegrationValidFraction,
+            "report.complete" => MetricName::ReportComplete,
+            _ => return Err(format!("unknown metric `{name}`")),
+        })
+    }
+
+    /// Unit shown beside values.
+    pub fn unit(self) -> &'static str {
+        match self {
+            MetricName::DecodeTokensPerS { .. }
+            | MetricName::PrefillTokensPerS
+            | MetricName::ChatTokensPerS => "tok/s",
+            MetricName::ChatTtftMs
+            | MetricName::ChatItlMs
+            | MetricName::ChatE2eMs
+            | MetricName::ColdStartTotalMs
+            | MetricName::ColdStartWarmTotalMs => "ms",
+            MetricName::PeakRssBytes => "bytes",
+            MetricName::IntegrationValidFraction | MetricName::ReportComplete => "",
+        }
+    }
+
+    /// Whether larger values are better (for comparisons and regressions).
+    pub fn higher_is_better(self) -> bool {
+        matches!(
+            self,
+            MetricName::DecodeTokensPerS { .. }
+                | MetricName::PrefillTokensPerS
+                | MetricName::ChatTokensPerS
+                | MetricName::IntegrationValidFraction
+                | MetricName::ReportComplete
+        )
+    }
+
+    /// Raw values of `model`, grouped by round (BTreeMap: rounds in order). Invalid
+    /// samples are left out here; they are reported separately, never averaged in.
+    /// `ReportComplete` has no samples and yields nothing.
+    pub fn values_by_round(self, records: &[Record], model: &str) -> BTreeMap<u32, Vec<f64>> {
+        let mut out: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+        for r in records.iter().filter(|r| r.model == model) {
+            let mut push = |v: f64| out.entry(r.round).or_default().push(v);
+            match (self, &r.body) {
+                (MetricName::DecodeTokensPerS { depth }, Body::Decode(d))
+                    if d.depth == depth && d.valid =>
+                {
+                    push(d.tokens_per_s)
+                }
+                (MetricName::PrefillTokensPerS, Body::Prefill(p)) => push(p.tokens_per_s),
+                (MetricName::ChatTtftMs, Body::Chat(c)) if c.valid => push(c.ttft_ms),
+                (MetricName::ChatItlMs, Body::Chat(c)) if c.valid => {
+                    c.itl_ms.iter().for_each(|v| push(*v))
+                }
+                (MetricName::ChatE2eMs, Body::Chat(c)) if c.valid => push(c.e2e_ms),
+                (MetricName::ChatTokensPerS, Body::Chat(c)) if c.valid && c.n_generated > 1 => {
+                    let gen_ms = c.e2e_ms - c.ttft_ms;
+                    if gen_ms > 0.0 {
+                        push(f64::from(c.n_generated - 1) * 1000.0 / gen_ms)
+                    }
+                }
+                (MetricName::ColdStartTotalMs, Body::ColdStart(c))
+                    if c.page_cache != PageCache::Warm =>
+                {
+                    push(c.total_ms)
+                }
+                (MetricName::ColdStartWarmTotalMs, Body::ColdStart(c))
+                    if c.page_cache == PageCache::Warm =>
+                {
+                    push(c.total_ms)
+                }
+                (MetricName::PeakRssBytes, Body::Memory(m)) => push(m.peak_rss_bytes as f64),
+                (MetricName::IntegrationValidFraction, Body::Chat(c)) => {
+                    push(if c.valid { 1.0 } else { 0.0 })
+                }
+                _ => {}
+            }
+        }
+        if self == MetricName::IntegrationValidFraction {
+            for v in out.values_mut() {
+                let frac = v.iter().sum::<f64>() / v.len() as f64;
+                *v = vec![frac];
+            }
+        }
+        out
+    }
+}
+
+/// A statistic over samples, as named in a criterion's `stat`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stat {
+    Median,
+    Mean,
+    Min,
+    Max,
+    /// Percentile in (0, 100].
+    Percentile(f64),
+}
+
+impl Stat {
+    pub fn parse(s: &str) -> Option<Stat> {
+        Some(match s {
+            "median" => Stat::Median,
+            "mean" => Stat::Mean,
+            "min" => Stat::Min,
+            "max" => Stat::Max,
+            _ => {
+                let p: f64 = s.strip_prefix('p')?.parse().ok()?;
+                if !(p > 0.0 && p <= 100.0) {
+                    return None;
+                }
+                Stat::Percentile(p)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_depth_and_rejects_unknown() {
+        assert_eq!(
+            MetricName::parse("decode@2048.tokens_per_s"),
+            Ok(MetricName::DecodeTokensPerS { depth: 2048 })
+        );
+        assert!(MetricName::parse("decode@x.tokens_per_s").is_err());
+        assert!(MetricName::parse("chat.nope").is_err());
+        for k in KNOWN {
+            assert!(MetricName::parse(k).is_ok(), "{k}");
+        }
+    }
+
+    #[test]
+    fn stat_names() {
+        assert_eq!(Stat::parse("p95"), Some(Stat::Percentile(95.0)));
+        assert_eq!(Stat::parse("p0"), None);
+        assert_eq!(Stat::parse("median"), Some(Stat::Median));
+    }
+}

@@ -1,0 +1,160 @@
+//! Suite × models × rounds → the ordered list of worker jobs.
+//!
+//! Rounds are interleaved across models (A B C A B C …) so that the drift of a noisy
+//! machine (thermal, background load) spreads evenly over the models instead of
+//! favouring whichever ran first. Within a round, a model's cold starts run first (page
+//! cache dropped, then warm), then its bench process.
+
+use crate::config::{Loaded, Workload};
+use crate::runner::ReadyModel;
+use crate::store::JobKey;
+use crate::worker::{Job, Part};
+
+/// One job with how to prepare for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedJob {
+    pub key: JobKey,
+    pub job: Job,
+    /// Cold starts: `Some(true)` drop the page cache first, `Some(false)` leave it warm.
+    pub drop_cache: Option<bool>,
+}
+
+pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
+    let s = &loaded.suite.suite;
+    let bench = crate::runner::bench_workloads(loaded);
+    let cold_prompt = loaded.suite.workloads.iter().find_map(|w| match w {
+        Workload::ColdStart { prompt } => Some(prompt.clone()),
+        _ => None,
+    });
+    let mut out = Vec::new();
+    for round in 0..s.rounds {
+        for m in ready {
+            let settings = loaded.settings_for(&m.id);
+            let job = |part: Part| Job {
+                model: m.id.clone(),
+                path: m.path.clone(),
+                settings,
+                chat_template: loaded.model(&m.id).and_then(|e| e.chat_template.clone()),
+                round,
+                warmup: s.warmup,
+                part,
+            };
+            let key = |part: &str| JobKey {
+                model: m.id.clone(),
+                round,
+                part: part.into(),
+            };
+            if let Some(prompt) = &cold_prompt {
+                out.push(PlannedJob {
+                    key: key("cold_start"),
+                    job: job(Part::ColdStart {
+                        prompt: prompt.clone(),
+                    }),
+                    drop_cache: Some(true),
+                });
+                out.push(PlannedJob {
+                    key: key("cold_start_warm"),
+                    job: job(Part::ColdStart {
+                        prompt: prompt.clone(),
+                    }),
+                    drop_cache: Some(false),
+                });
+            }
+            if !bench.is_empty() {
+                out.push(PlannedJob {
+                    key: key("bench"),
+                    job: job(Part::Bench {
+                        workloads: bench.clone(),
+                    }),
+                    drop_cache: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ModelsFile, Suite};
+
+    fn loaded() -> Loaded {
+        let suite: Suite = toml::from_str(
+            r#"
+[suite]
+name = "t"
+candidate = "a"
+baseline = "b"
+rounds = 2
+[[workload]]
+kind = "decode"
+tokens = 8
+[[workload]]
+kind = "cold_start"
+"#,
+        )
+        .expect("suite");
+        let models: ModelsFile = toml::from_str(
+            r#"
+[[model]]
+id = "a"
+path = "a.gguf"
+family = "x"
+[[model]]
+id = "b"
+path = "b.gguf"
+family = "x"
+"#,
+        )
+        .expect("models");
+        Loaded {
+            suite_path: "s.toml".into(),
+            suite_text: String::new(),
+            suite,
+            models_path: "models.toml".into(),
+            models_text: String::new(),
+            models,
+        }
+    }
+
+    #[test]
+    fn rounds_interleave_models_and_cold_starts_come_first() {
+        let ready = vec![
+            ReadyModel {
+                id: "a".into(),
+                path: "a.gguf".into(),
+            },
+            ReadyModel {
+                id: "b".into(),
+                path: "b.gguf".into(),
+            },
+        ];
+        let jobs = plan(&loaded(), &ready);
+        let order: Vec<String> = jobs
+            .iter()
+            .map(|j| format!("{}{}:{}", j.key.model, j.key.round, j.key.part))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "a0:cold_start",
+                "a0:cold_start_warm",
+                "a0:bench",
+                "b0:cold_start",
+                "b0:cold_start_warm",
+                "b0:bench",
+                "a1:cold_start",
+                "a1:cold_start_warm",
+                "a1:bench",
+                "b1:cold_start",
+                "b1:cold_start_warm",
+                "b1:bench",
+            ]
+        );
+        assert!(jobs.iter().all(|j| match &j.job.part {
+            Part::Bench { workloads } => workloads.iter().all(|w| w.kind() != "cold_start"),
+            Part::ColdStart { .. } => j.drop_cache.is_some(),
+        }));
+    }
+}

@@ -1,0 +1,201 @@
+//! The measured records: what a worker process reports and what the store keeps.
+//!
+//! Every line of a run's `samples.jsonl` is one [`Record`]. Records are raw
+//! observations (counts, durations, texts); nothing here is a summary. Statistics,
+//! verdicts and reports are all derived from these records later, so a report can be
+//! rebuilt from a stored run without re-running a model.
+//!
+//! Times are milliseconds as `f64`, memory is bytes, counts are tokens.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the record format; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One stored observation: which model, which round, and what was measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Model id from models.toml.
+    pub model: String,
+    /// Round index, 0-based. Rounds are interleaved across models (A B C A B C …).
+    pub round: u32,
+    /// The measurement itself.
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+/// What a record holds, tagged by `kind` in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Body {
+    Decode(DecodeSample),
+    Prefill(PrefillSample),
+    Chat(ChatSample),
+    ColdStart(ColdStartSample),
+    Memory(MemorySample),
+    Failure(FailureRecord),
+}
+
+/// Decode throughput: `n_requested` tokens generated one at a time after the context was
+/// filled to `depth` tokens, end-of-generation ignored (llama-bench `tg`, `-d depth`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecodeSample {
+    pub depth: u32,
+    pub n_requested: u32,
+    pub n_generated: u32,
+    /// Wall time of the generation loop only (the depth fill is not included).
+    pub elapsed_ms: f64,
+    pub tokens_per_s: f64,
+    /// False when fewer tokens than requested were produced; such a sample is never
+    /// averaged in.
+    pub valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_reason: Option<String>,
+}
+
+/// Prefill throughput: `n_tokens` prompt tokens evaluated in batches of `n_batch`
+/// (llama-bench `pp`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrefillSample {
+    pub n_tokens: u32,
+    pub n_batch: u32,
+    pub elapsed_ms: f64,
+    pub tokens_per_s: f64,
+}
+
+/// Why a generation stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The model emitted an end-of-generation token.
+    EndOfGeneration,
+    /// `max_tokens` were generated.
+    MaxTokens,
+    /// The context window was full.
+    ContextFull,
+}
+
+/// One chat prompt answered through the model's own chat template, greedy sampling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatSample {
+    pub prompt_index: u32,
+    pub prompt: String,
+    pub n_prompt_tokens: u32,
+    /// Which chat template wrapped the prompt: "gguf" (the model's own) or a fallback.
+    #[serde(default)]
+    pub template: Option<String>,
+    pub max_tokens: u32,
+    pub n_generated: u32,
+    /// Prompt submitted → first generated token available.
+    pub ttft_ms: f64,
+    /// Gaps between consecutive generated tokens (`n_generated - 1` values).
+    pub itl_ms: Vec<f64>,
+    /// Prompt submitted → last token available.
+    pub e2e_ms: f64,
+    pub stop: StopReason,
+    /// The generated text, kept so a reader can judge it.
+    pub text: String,
+    /// False for a zero-token answer (a broken template or end-of-generation handling).
+    pub valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_reason: Option<String>,
+}
+
+/// Whether the model file's pages were in the OS page cache when a cold start began.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum PageCache {
+    /// Pages were dropped first (Linux: posix_fadvise POSIX_FADV_DONTNEED).
+    Dropped,
+    /// Pages were left as they were (a second start right after another one).
+    Warm,
+    /// Dropping was asked for but this platform or file could not do it.
+    NotDropped { reason: String },
+}
+
+/// A fresh process from spawn to first generated token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColdStartSample {
+    pub page_cache: PageCache,
+    /// Fraction of the model file resident in the page cache just before the spawn
+    /// (mincore), so a reader can see that "dropped" really was cold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resident_before: Option<f64>,
+    /// Spawn → first token, measured by the parent.
+    pub total_ms: f64,
+    /// Spawn → the worker's `main` running (exec, dynamic linking, backend init).
+    pub process_ms: f64,
+    /// Model load (file open, mmap, tensor setup).
+    pub load_ms: f64,
+    /// Context creation (KV cache allocation).
+    pub context_ms: f64,
+    /// Short prompt prefilled and first token sampled.
+    pub first_token_ms: f64,
+}
+
+/// Peak memory of one worker process that ran the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemorySample {
+    /// The process's own high-water mark of resident memory (Linux VmHWM / ru_maxrss).
+    pub peak_rss_bytes: u64,
+    /// Where the figure came from.
+    pub source: String,
+    /// Size of the GGUF file, so file-backed and anonymous memory can be told apart.
+    pub model_file_bytes: u64,
+    /// Whether the model was mmapped (its pages then count in RSS as they are touched).
+    pub use_mmap: bool,
+}
+
+/// A round (or part of one) that did not produce its measurements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureRecord {
+    /// Which part failed: "round", "cold_start", or a workload name.
+    pub stage: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    #[serde(default)]
+    pub timed_out: bool,
+    /// The last lines the process wrote to stderr.
+    #[serde(default)]
+    pub stderr_tail: String,
+}
+
+impl Body {
+    /// Short name of the record kind, as used in metric names.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::Decode(_) => "decode",
+            Body::Prefill(_) => "prefill",
+            Body::Chat(_) => "chat",
+            Body::ColdStart(_) => "cold_start",
+            Body::Memory(_) => "memory",
+            Body::Failure(_) => "failure",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_round_trips_through_json_with_kind_tag() {
+        let r = Record {
+            model: "m".into(),
+            round: 2,
+            body: Body::Prefill(PrefillSample {
+                n_tokens: 512,
+                n_batch: 256,
+                elapsed_ms: 100.0,
+                tokens_per_s: 5120.0,
+            }),
+        };
+        let line = serde_json::to_string(&r).expect("serialize");
+        assert!(line.contains(r#""kind":"prefill""#), "{line}");
+        let back: Record = serde_json::from_str(&line).expect("parse");
+        assert_eq!(back, r);
+    }
+}
