@@ -20,7 +20,11 @@ pub fn maybe_inject(model: &str, stage: &str) {
     eprintln!("lfmbench: injected fault `{action}` at {model}:{stage}");
     match action {
         // SAFETY: raising a signal on ourselves is the point of this module.
+        // Rust's runtime handles SIGSEGV (stack-overflow detection) and returns from a
+        // raised one, so restore the default action first: the process dies as a real
+        // crash would.
         "segv" => unsafe {
+            libc::signal(libc::SIGSEGV, libc::SIG_DFL);
             libc::raise(libc::SIGSEGV);
         },
         "abort" => std::process::abort(),

@@ -449,16 +449,12 @@ fn run_one(
     }
     let mut loaded_ms = None;
     let mut first_token = None;
-    let mut started_at = None;
     let mut store_err: Option<anyhow::Error> = None;
     let model = pj.job.model.clone();
     let round = pj.job.round;
     let res = spawn_worker(&pj.job, timeout, &mut |at, msg| {
         let r = match msg {
-            WorkerMsg::Started => {
-                started_at = Some(at);
-                Ok(())
-            }
+            WorkerMsg::Started => Ok(()),
             WorkerMsg::Engine(info) => {
                 if !*engine_written {
                     *engine_written = true;
@@ -554,14 +550,18 @@ fn run_one(
                     interrupted: false,
                 });
             };
-            let process_ms = started_at.map_or(0.0, |s| ms(res.spawned, s));
+            // Start-up is what the worker's own clocks do not cover: exec, dynamic
+            // linking, backend initialisation and the pipe. Taken as the remainder, so
+            // the parts always add up to the total the parent measured.
+            let total_ms = ms(res.spawned, ft_at);
+            let process_ms = (total_ms - load_ms - context_ms - first_token_ms).max(0.0);
             writer.append(&Record {
                 model,
                 round,
                 body: Body::ColdStart(ColdStartSample {
                     page_cache: page_cache.unwrap_or(PageCache::Warm),
                     resident_before,
-                    total_ms: ms(res.spawned, ft_at),
+                    total_ms,
                     process_ms,
                     load_ms,
                     context_ms,
@@ -707,6 +707,9 @@ pub fn spawn_worker(
         }
     }
     let exit = rss::wait_with_rusage(pid).context("waiting for the worker")?;
+    // A Ctrl-C in the terminal reaches the worker too (same process group): a worker that
+    // died of it was interrupted, not broken.
+    interrupted |= INTERRUPTED.load(Ordering::SeqCst);
     // Drain what arrived before the pipe closed (not after a kill: those jobs are void).
     if !timed_out && !interrupted {
         while let Ok((at, line)) = rx.try_recv() {

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The main job: set up, build, run the Phase-0 suite on the models present, then write
+# reports/PHASE_0_FINDINGS.md from the stored run.
+# Extra arguments go to `lfmbench run` (e.g. --rounds 3, or --features are set via
+# LFMBENCH_FEATURES=metal).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+features=()
+[ -n "${LFMBENCH_FEATURES:-}" ] && features=(--features "$LFMBENCH_FEATURES")
+cargo build --release "${features[@]}"
+status=0
+./target/release/lfmbench run suites/phase0.toml --keep-going "$@" || status=$?
+if ls reports/runs/*/run.json >/dev/null 2>&1; then
+  ./target/release/lfmbench report
+fi
+exit $status

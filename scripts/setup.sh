@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian/Ubuntu machine (or a Mac with Homebrew) needs before lfmbench
+# builds and its tests run:
+#   - cmake and libclang: llama-cpp-sys-2 builds llama.cpp with cmake and generates its
+#     bindings with bindgen (libclang);
+#   - the two small real GGUF models the tests use (scripts/fetch-test-models.sh).
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+if [ "$(uname -s)" = Linux ]; then
+  ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 \
+    || need_apt+=(libclang-dev clang)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(uname -s)" = Darwin ]; then
+    brew install cmake
+  else
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "installing ${need_apt[*]} …"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  fi
+fi
+
+scripts/fetch-test-models.sh
