@@ -1,0 +1,28 @@
+# Recipes mirror CI (.ci/run) and the README's commands.
+
+default: test
+
+# cmake, libclang and the small test models
+setup:
+    scripts/setup.sh
+
+test: setup
+    cargo test
+
+lint:
+    cargo fmt --check
+    cargo clippy --all-targets -- -D warnings
+
+ci:
+    bash .ci/run
+
+# the quick end-to-end suite on the two small models
+smoke: setup
+    cargo run --release -- run suites/smoke.toml
+
+# the main job: Phase-0 suite on the models present, then the report
+phase0:
+    scripts/phase0.sh
+
+report:
+    cargo run --release -- report
