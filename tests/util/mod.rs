@@ -31,13 +31,20 @@ pub fn require_models() {
 }
 
 /// A temp folder with models.toml naming the two real models.
+///
+/// Sandboxes of one test binary run one at a time: each run already uses every core, and
+/// runs competing for two cores would make timeouts fire on healthy models.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
+
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Sandbox {
     pub fn new() -> Sandbox {
         require_models();
+        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::tempdir().expect("tempdir");
         let models = format!(
             r#"
@@ -56,7 +63,10 @@ chat_template = "gemma"
             gemma().display()
         );
         std::fs::write(dir.path().join("models.toml"), models).expect("write models");
-        Sandbox { dir }
+        Sandbox {
+            dir,
+            _serial: serial,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -72,7 +82,9 @@ chat_template = "gemma"
     /// `lfmbench ARGS` run in the sandbox.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_lfmbench"));
-        c.current_dir(self.dir.path()).args(args).env("NO_COLOR", "1");
+        c.current_dir(self.dir.path())
+            .args(args)
+            .env("NO_COLOR", "1");
         c
     }
 
