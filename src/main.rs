@@ -1,32 +1,12 @@
-//! lfmbench: measure LFM2 against baselines on llama.cpp and decide Go/No-Go.
-//!
-//! Data flows one way: config → plan → backend (in worker processes) → samples → store →
-//! stats → verdict → render. main.rs only parses arguments, dispatches and picks the
-//! exit code.
-
-mod backend;
-mod cli;
-mod config;
-mod fault;
-mod gguf;
-mod measure;
-mod metric;
-mod models_cmd;
-mod plan;
-mod report;
-mod runner;
-mod sample;
-mod stats;
-mod store;
-mod twin;
-mod verdict;
-mod worker;
+//! The `lfmbench` binary: parse arguments, dispatch, pick the exit code. Everything else
+//! lives in the library (src/lib.rs).
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use lfmbench::cli::{Cli, Command};
+use lfmbench::{models_cmd, report, runner, twin, worker};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

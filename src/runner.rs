@@ -62,7 +62,7 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
         bail!("name a suite, e.g. `lfmbench run suites/phase0.toml`");
     };
     let mut loaded = config::load(suite_path, &args.models)?;
-    apply_overrides(&mut loaded, args);
+    apply_overrides(&mut loaded, args)?;
     let (ready, problems) = preflight(&loaded);
     if !problems.is_empty() {
         eprintln!("These models cannot run:");
@@ -116,13 +116,19 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
 }
 
 /// Apply `--rounds` and `--threads`.
-fn apply_overrides(loaded: &mut Loaded, args: &RunArgs) {
+fn apply_overrides(loaded: &mut Loaded, args: &RunArgs) -> Result<()> {
     if let Some(r) = args.rounds {
-        loaded.suite.suite.rounds = r.max(1);
+        if r == 0 {
+            bail!(
+                "--rounds 0 measures nothing\n  help: give 1 or more (3+ for intervals that mean something)"
+            );
+        }
+        loaded.suite.suite.rounds = r;
     }
     if let Some(t) = args.threads {
         loaded.suite.backend.threads = Some(t);
     }
+    Ok(())
 }
 
 /// The suite as it was run (with command-line overrides applied), stored in the run.

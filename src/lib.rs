@@ -1,0 +1,24 @@
+//! lfmbench: measure LFM2 against baselines on llama.cpp and decide Go/No-Go.
+//!
+//! Data flows one way: `config` (suite + models) → `plan` → `backend` (driven by `worker`
+//! in child processes that `runner` spawns) → `sample` records → `store` (files under
+//! reports/) → `stats` → `verdict` → `report` (terminal, markdown, charts). Each stage is
+//! usable and testable without the ones after it.
+
+pub mod backend;
+pub mod cli;
+pub mod config;
+pub mod fault;
+pub mod gguf;
+pub mod measure;
+pub mod metric;
+pub mod models_cmd;
+pub mod plan;
+pub mod report;
+pub mod runner;
+pub mod sample;
+pub mod stats;
+pub mod store;
+pub mod twin;
+pub mod verdict;
+pub mod worker;

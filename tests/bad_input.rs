@@ -1,0 +1,177 @@
+//! Bad input gets a clear error naming the file, the place and the fix — never a panic,
+//! and never a started run.
+
+mod util;
+
+use util::{Sandbox, text, tiny_suite};
+
+/// Run `lfmbench run suite.toml` on `suite` and return stderr, asserting exit 2 and that
+/// nothing started.
+fn rejected(sb: &Sandbox, suite: &str) -> String {
+    sb.write("suite.toml", suite);
+    let o = sb.run(&["run", "suite.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        !sb.path().join("reports/runs").exists(),
+        "a run started: {err}"
+    );
+    err
+}
+
+fn has(err: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(err.contains(p), "expected `{p}` in:\n{err}");
+    }
+}
+
+#[test]
+fn suite_mistakes_are_located_and_explained() {
+    let sb = Sandbox::new();
+    let good = tiny_suite("");
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            good.replace("[suite]", "[suite"),
+            vec!["suite.toml:2:", "unclosed table"],
+        ),
+        (
+            good.replace("rounds = 2", "rouns = 2"),
+            vec!["suite.toml:6:1", "did you mean `rounds`"],
+        ),
+        (
+            good.replace("rounds = 2", "rounds = \"2\""),
+            vec!["suite.toml:6:10", "expected u32"],
+        ),
+        (
+            good.replace("name = \"tiny\"\n", ""),
+            vec!["suite.toml", "missing field `name`"],
+        ),
+        (
+            good.replace("baseline = \"gemma\"", "baseline = \"smol\""),
+            vec!["suite.toml:5:", "candidate and baseline are both `smol`"],
+        ),
+        (
+            good.replace("rounds = 2", "rounds = 0"),
+            vec!["suite.toml:6:", "rounds = 0", "help:"],
+        ),
+        (
+            good.replace("baseline = \"gemma\"", "baseline = \"gemmma\""),
+            vec![
+                "suite.toml:5:",
+                "`gemmma` is not in",
+                "did you mean `gemma`",
+            ],
+        ),
+        (
+            good.replace("tokens = 96", "tokens = 4096"),
+            vec![
+                "suite.toml:",
+                "prefill tokens = 4096 does not fit n_ctx = 512",
+                "raise n_ctx",
+            ],
+        ),
+        (
+            format!(
+                "{good}\n[[criterion]]\nname = \"x\"\nmetric = \"decode.tokens_per_sec\"\nop = \">=\"\ntarget = 1\n"
+            ),
+            vec![
+                "suite.toml:",
+                "unknown metric `decode.tokens_per_sec`",
+                "known metrics",
+            ],
+        ),
+        (
+            format!(
+                "{good}\n[[criterion]]\nname = \"x\"\nmetric = \"chat.ttft_ms\"\nstat = \"p999\"\nop = \"<\"\ntarget = 1\n"
+            ),
+            vec!["unknown stat `p999`"],
+        ),
+        (
+            format!(
+                "{good}\n[[criterion]]\nname = \"x\"\nmetric = \"chat.ttft_ms\"\nop = \"=>\"\ntarget = 1\n"
+            ),
+            vec!["suite.toml:", "unknown variant `=>`"],
+        ),
+        (
+            format!("{good}\n[decision]\npass_at_least = 3\n"),
+            vec!["pass_at_least = 3 but the suite has only 0 criteria"],
+        ),
+    ];
+    for (suite, want) in cases {
+        let err = rejected(&sb, &suite);
+        has(&err, &want);
+    }
+}
+
+#[test]
+fn models_file_mistakes_are_located_and_explained() {
+    let sb = Sandbox::new();
+    sb.write("suite.toml", &tiny_suite(""));
+    let models = std::fs::read_to_string(sb.path().join("models.toml")).expect("models");
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            format!("{models}\n[[model]]\nid = \"smol\"\npath = \"x.gguf\"\nfamily = \"llama\"\n"),
+            vec!["models.toml:", "model id `smol` is defined twice"],
+        ),
+        (
+            models.replace("family = \"llama\"", "family = \"llama\"\nsha256 = \"abc\""),
+            vec!["models.toml:", "64 hex digits"],
+        ),
+        (
+            models.replace("family = \"llama\"", "familly = \"llama\""),
+            vec!["models.toml:", "did you mean `family`"],
+        ),
+    ];
+    for (m, want) in cases {
+        sb.write("models.toml", &m);
+        let o = sb.run(&["run", "suite.toml"]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        has(&String::from_utf8_lossy(&o.stderr), &want);
+    }
+}
+
+#[test]
+fn broken_model_files_are_reported_before_any_model_runs() {
+    let sb = Sandbox::new();
+    sb.write("suite.toml", &tiny_suite(""));
+    let models = std::fs::read_to_string(sb.path().join("models.toml")).expect("models");
+    let smol = util::smol().display().to_string();
+    let bad = sb.path().join("bad.gguf");
+    let bad_s = bad.display().to_string();
+    let swap = |path: &str| models.replace(&smol, path);
+    let real = std::fs::read(util::smol()).expect("smol bytes");
+    let cases: Vec<(Option<Vec<u8>>, String, Vec<&str>)> = vec![
+        (Some(Vec::new()), swap(&bad_s), vec!["bad.gguf", "empty"]),
+        (
+            Some(b"PK\x03\x04 not a gguf at all".to_vec()),
+            swap(&bad_s),
+            vec!["bad.gguf", "not a GGUF"],
+        ),
+        (
+            Some(real[..real.len() / 2].to_vec()),
+            swap(&bad_s),
+            vec!["bad.gguf", "truncated"],
+        ),
+        (
+            None,
+            models.replace(
+                "family = \"llama\"",
+                &format!("family = \"llama\"\nsha256 = \"{}\"", "0".repeat(64)),
+            ),
+            vec!["sha256 is b179c952", "pins 0000"],
+        ),
+    ];
+    for (bytes, m, want) in cases {
+        if let Some(b) = bytes {
+            std::fs::write(&bad, b).expect("write bad");
+        }
+        sb.write("models.toml", &m);
+        let o = sb.run(&["run", "suite.toml"]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        has(&err, &want);
+        has(&err, &["smol", "--keep-going"]);
+        assert!(!sb.path().join("reports/runs").exists());
+    }
+}
