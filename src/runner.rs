@@ -111,7 +111,7 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     let suite_text = effective_suite_text(&loaded)?;
     let mut writer = RunWriter::create(&args.out, meta, &suite_text, &loaded.models_text, &host)?;
     eprintln!("run folder: {}", writer.dir.display());
-    execute(&loaded, &ready, &mut writer, &HashSet::new())?;
+    execute_or_mark(&loaded, &ready, &mut writer, &HashSet::new())?;
     finish(writer, args)
 }
 
@@ -322,7 +322,7 @@ fn resume(dir: &Path, args: &RunArgs) -> Result<ExitCode> {
         dir.display(),
         done.len()
     );
-    execute(&loaded, &ready, &mut writer, &done)?;
+    execute_or_mark(&loaded, &ready, &mut writer, &done)?;
     finish(writer, args)
 }
 
@@ -387,6 +387,16 @@ fn print_summary(run: &store::StoredRun) {
     for line in invalid {
         eprintln!("{line}");
     }
+}
+
+/// [`execute`], and if it fails (a full disk, say) mark the run incomplete with the
+/// reason — best effort, the disk may refuse that too — so that `report` and `--resume`
+/// know what happened.
+fn execute_or_mark(loaded: &Loaded, ready: &[ReadyModel], writer: &mut RunWriter, done: &HashSet<JobKey>) -> Result<()> {
+    execute(loaded, ready, writer, done).inspect_err(|e| {
+        let note = format!("stopped by an error: {e:#}; finished samples are kept, resume with `lfmbench run --resume`");
+        let _ = writer.finish(RunState::Incomplete, Some(note));
+    })
 }
 
 /// Run every planned job not in `done`.
