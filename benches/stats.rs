@@ -1,0 +1,63 @@
+//! Statistics over realistic and large sample counts: percentiles of 100 000 values,
+//! and the bootstrap behind `lfmbench compare` at the size of a Phase-0 run's
+//! inter-token latencies (5 rounds × 4 prompts × 127 gaps ≈ 2 500 values a run).
+//!
+//! `just bench` (or `cargo bench --bench stats`).
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+
+/// Deterministic, latency-like values (xorshift, skewed to the right).
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            10.0 + 5.0 * (-u.max(1e-12).ln())
+        })
+        .collect()
+}
+
+fn rounds(n_rounds: u32, per_round: usize, seed: u64) -> BTreeMap<u32, Vec<f64>> {
+    (0..n_rounds)
+        .map(|r| (r, values(per_round, seed + u64::from(r))))
+        .collect()
+}
+
+fn percentiles(c: &mut Criterion) {
+    let v = values(100_000, 42);
+    let mut g = c.benchmark_group("percentiles of 100k");
+    g.bench_function("median", |b| b.iter(|| lfmbench::stats::median(black_box(&v))));
+    g.bench_function("sort + p50/p95/p99", |b| {
+        b.iter(|| {
+            let s = lfmbench::stats::sorted(black_box(&v));
+            [0.5, 0.95, 0.99].map(|q| lfmbench::stats::quantile_sorted(&s, q))
+        })
+    });
+    g.finish();
+}
+
+fn bootstrap(c: &mut Criterion) {
+    let mut g = c.benchmark_group("compare bootstrap (10k resamples)");
+    g.sample_size(10);
+    for (n_rounds, per_round) in [(5u32, 1usize), (5, 500)] {
+        let old = rounds(n_rounds, per_round, 1);
+        let new = rounds(n_rounds, per_round, 1000);
+        g.bench_with_input(
+            BenchmarkId::new("rounds×values", format!("{n_rounds}×{per_round}")),
+            &(old, new),
+            |b, (old, new)| {
+                b.iter(|| lfmbench::compare::compare_metric(black_box(old), black_box(new), 0.05, true))
+            },
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, percentiles, bootstrap);
+criterion_main!(benches);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Run the fuzz targets for a bounded time each: fuzz/run.sh [SECONDS] [TARGET…]
+# (default: 60 s, every target). Uses cargo-fuzz when installed; otherwise builds the
+# targets with the same libFuzzer coverage flags on stable Rust (no sanitizer: the code
+# under test is safe Rust, where a sanitizer finds little that a panic does not).
+# Seeds come from suites/, models.toml and the small test models' GGUF headers.
+# A crash leaves its input in fuzz/artifacts/<target>/; turn it into a regression test
+# (fuzz/regressions/ holds the inputs of past ones, replayed by `cargo test`).
+set -euo pipefail
+cd "$(dirname "$0")"
+secs=${1:-60}
+[ $# -gt 0 ] && shift
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(config_toml gguf_header)
+
+# Seed corpora (idempotent).
+mkdir -p corpus/config_toml corpus/gguf_header
+for s in ../suites/*.toml; do
+  { cat "$s"; printf '\n#--models--\n'; cat ../models.toml; } > "corpus/config_toml/seed-$(basename "$s" .toml)"
+done
+for g in ../models/cache/*.gguf; do
+  [ -f "$g" ] && head -c 8192 "$g" > "corpus/gguf_header/seed-$(basename "$g" .gguf)"
+done
+
+flags=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1)
+if command -v cargo-fuzz >/dev/null 2>&1; then
+  for t in "${targets[@]}"; do
+    mkdir -p "artifacts/$t"
+    cargo fuzz run --sanitizer none "$t" "corpus/$t" -- "${flags[@]}"
+  done
+  exit 0
+fi
+
+host=$(rustc -vV | sed -n 's/^host: //p')
+# What cargo-fuzz passes (see its project.rs), minus the sanitizer. --target keeps build
+# scripts and proc macros uninstrumented.
+export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
+-Cllvm-args=-sanitizer-coverage-trace-compares -Cllvm-args=-sanitizer-coverage-stack-depth \
+-Cdebug-assertions -Coverflow-checks"
+cargo build --release --target "$host" --bins
+for t in "${targets[@]}"; do
+  mkdir -p "artifacts/$t"
+  echo "== $t: ${secs}s"
+  "target/$host/release/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" "${flags[@]}"
+done
