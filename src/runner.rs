@@ -105,6 +105,7 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
             .collect(),
         rounds: loaded.suite.suite.rounds,
         inputs: input_hashes(&loaded, &ready),
+        settings: ready.iter().map(|m| (m.id.clone(), loaded.settings_for(&m.id))).collect(),
         suite_path: Some(suite_path.clone()),
         models_path: Some(args.models.clone()),
     };

@@ -67,6 +67,9 @@ pub struct RunMeta {
     pub skipped: Vec<Skipped>,
     pub rounds: u32,
     pub inputs: Vec<InputHash>,
+    /// The backend settings each model ran with (threads resolved to a number).
+    #[serde(default)]
+    pub settings: std::collections::BTreeMap<String, crate::config::Resolved>,
     /// Where the suite and models.toml were read from (for `--resume`).
     #[serde(default)]
     pub suite_path: Option<PathBuf>,
