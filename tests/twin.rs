@@ -61,7 +61,7 @@ fn workspace(models: &str) -> tempfile::TempDir {
     dir
 }
 
-fn suite(name: &str, ids: &[String], rounds: u32, workloads: &str) -> String {
+fn suite(name: &str, ids: &[String], rounds: u32, threads: u32, workloads: &str) -> String {
     let others = ids[2..]
         .iter()
         .map(|i| format!("\"{i}\""))
@@ -78,7 +78,7 @@ warmup = 0
 timeout_s = 600
 
 [backend]
-threads = 0
+threads = {threads}
 n_ctx = 512
 n_batch = 128
 
@@ -141,7 +141,9 @@ fn refuses_unknown_architectures_and_quants() {
 }
 
 /// Each catalogued twin loads in llama.cpp and generates exactly the tokens asked for,
-/// in decode and through its chat template; `lfmbench models` shows what it is.
+/// in decode and through its chat template; `lfmbench models` shows what it is. One
+/// thread per model: this checks that models work, not how fast, and a single thread
+/// does not stall when a busy machine deschedules its partner.
 #[test]
 fn every_catalogued_twin_loads_and_generates() {
     let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
@@ -155,16 +157,16 @@ fn every_catalogued_twin_loads_and_generates() {
     let ids: Vec<String> = TWINS.iter().map(|(n, _, _)| n.to_string()).collect();
     let workloads = r#"[[workload]]
 kind = "decode"
-tokens = 6
+tokens = 4
 depths = [0]
 
 [[workload]]
 kind = "chat"
-max_tokens = 6
+max_tokens = 4
 prompts = ["What is the capital of France?"]"#;
     std::fs::write(
         dir.path().join("suite.toml"),
-        suite("twins", &ids, 1, workloads),
+        suite("twins", &ids, 1, 1, workloads),
     )
     .expect("suite");
     let t = std::time::Instant::now();
@@ -183,10 +185,10 @@ prompts = ["What is the capital of France?"]"#;
                 .unwrap_or_else(|| panic!("{id}: no {kind} sample\n{}", text(&o)))
         };
         let d = of("decode");
-        assert_eq!(d["n_generated"], 6, "{id}: {d}");
+        assert_eq!(d["n_generated"], 4, "{id}: {d}");
         assert_eq!(d["valid"], true, "{id}: {d}");
         let c = of("chat");
-        assert_eq!(c["n_generated"], 6, "{id}: {c}");
+        assert_eq!(c["n_generated"], 4, "{id}: {c}");
         assert_eq!(c["valid"], true, "{id}: {c}");
         assert_eq!(c["template"], "gguf", "{id}: the twin's own template");
         assert!(c["n_prompt_tokens"].as_u64().unwrap_or(0) > 10, "{id}: {c}");
@@ -209,11 +211,13 @@ prompts = ["What is the capital of France?"]"#;
     assert!(out.contains("354.5 M") && out.contains("1720.6 M"), "{out}");
 }
 
-/// Benchmark: the SmolLM2-135M Q4_1 twin against the real registry file, decode speed
-/// side by side, rounds interleaved (A B A B …). The twin must be within the run's noise:
-/// its median speed inside the real file's range of rounds widened by 10%.
+/// Benchmark: the SmolLM2-135M Q4_1 twin against the real registry file, decode and
+/// prefill speed side by side, 7 rounds interleaved (A B A B …), one thread each (on a
+/// shared 2-core machine two llama.cpp threads stall whenever one is descheduled, which
+/// swamps any difference between the files). The twin must be within the run's noise:
+/// its median decode speed inside the real file's range of rounds widened by 10%.
 #[test]
-#[ignore = "benchmark (about 2 minutes): cargo test --test twin -- --ignored --nocapture"]
+#[ignore = "benchmark (about 40 s): cargo test --test twin -- --ignored --nocapture"]
 fn smollm2_twin_decodes_like_the_real_file() {
     let real = repo().join("models/cache/SmolLM2-135M-Instruct.Q4_1.gguf");
     if !real.exists() {
@@ -235,7 +239,7 @@ depths = [0]
 kind = "prefill"
 tokens = 128"#;
     let ids = vec!["real".to_string(), "twin".to_string()];
-    let text_suite = suite("smollm2-side-by-side", &ids, 7, workloads);
+    let text_suite = suite("smollm2-side-by-side", &ids, 7, 1, workloads);
     std::fs::write(dir.path().join("suite.toml"), text_suite).expect("suite");
     let o = lfmbench(dir.path(), &["run", "suite.toml", "--out", "runs"]);
     assert!(o.status.success(), "{}", text(&o));

@@ -21,8 +21,8 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-pub use reader::{Gguf, GgufError, TensorInfo};
-pub use value::{Value, ValueType};
+pub use reader::{Gguf, GgufError};
+pub use value::Value;
 
 /// Metadata key naming the architecture a twin copies (lfmbench's own key).
 pub const TWIN_OF_KEY: &str = "lfmbench.twin.of";

@@ -124,18 +124,6 @@ impl Gguf {
     pub fn get_u64(&self, key: &str) -> Option<u64> {
         self.get(key).and_then(Value::as_u64)
     }
-    /// Where the furthest tensor ends (the file must be at least this long).
-    pub fn data_end(&self) -> u64 {
-        self.tensors
-            .iter()
-            .map(|t| {
-                self.data_offset
-                    .saturating_add(t.offset)
-                    .saturating_add(t.n_bytes)
-            })
-            .max()
-            .unwrap_or(self.data_offset)
-    }
 }
 
 /// Counts bytes, checks every read against the length of the input.

@@ -153,7 +153,7 @@ mod tests {
         for ty in GGML_TYPES {
             // SAFETY: plain lookups in a static table, for ids below GGML_TYPE_COUNT.
             let (block, bytes, name) = unsafe {
-                let id = ty.id as llama_cpp_sys_2::ggml_type;
+                let id: llama_cpp_sys_2::ggml_type = ty.id;
                 let name = llama_cpp_sys_2::ggml_type_name(id);
                 (
                     llama_cpp_sys_2::ggml_blck_size(id),
@@ -174,7 +174,7 @@ mod tests {
         }
         // Every id ggml has that is not in the table is a removed one (block size 0).
         for id in 0..llama_cpp_sys_2::GGML_TYPE_COUNT {
-            if ggml_type(id as u32).is_none() {
+            if ggml_type(id).is_none() {
                 // SAFETY: id < GGML_TYPE_COUNT.
                 let block = unsafe { llama_cpp_sys_2::ggml_blck_size(id) };
                 assert_eq!(block, 0, "ggml type {id} is missing from GGML_TYPES");
@@ -219,7 +219,7 @@ mod tests {
             (s::LLAMA_FTYPE_MOSTLY_Q2_0, "Q2_0"),
         ];
         for (v, n) in pairs {
-            assert_eq!(file_type_name(v as u32), Some(n), "llama_ftype {v}");
+            assert_eq!(file_type_name(v), Some(n), "llama_ftype {v}");
         }
     }
 }

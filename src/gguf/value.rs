@@ -151,13 +151,6 @@ impl Value {
         }
     }
 
-    pub fn as_array(&self) -> Option<&[Value]> {
-        match self {
-            Value::Array(_, items) => Some(items),
-            _ => None,
-        }
-    }
-
     /// Array of strings.
     pub fn strs<I: IntoIterator<Item = String>>(items: I) -> Value {
         Value::Array(ValueType::Str, items.into_iter().map(Value::Str).collect())
@@ -165,17 +158,8 @@ impl Value {
     pub fn i32s<I: IntoIterator<Item = i32>>(items: I) -> Value {
         Value::Array(ValueType::I32, items.into_iter().map(Value::I32).collect())
     }
-    pub fn u32s<I: IntoIterator<Item = u32>>(items: I) -> Value {
-        Value::Array(ValueType::U32, items.into_iter().map(Value::U32).collect())
-    }
     pub fn f32s<I: IntoIterator<Item = f32>>(items: I) -> Value {
         Value::Array(ValueType::F32, items.into_iter().map(Value::F32).collect())
-    }
-    pub fn bools<I: IntoIterator<Item = bool>>(items: I) -> Value {
-        Value::Array(
-            ValueType::Bool,
-            items.into_iter().map(Value::Bool).collect(),
-        )
     }
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(s.into())

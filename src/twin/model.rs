@@ -98,11 +98,6 @@ pub fn tensors(a: &Arch) -> Vec<(TensorSpec, Init)> {
     t
 }
 
-/// Sum of the element counts of the tensors of `a`.
-pub fn n_params(a: &Arch) -> u64 {
-    tensors(a).iter().map(|(t, _)| t.n_elements()).sum()
-}
-
 /// The architecture metadata (`general.*`, `<arch>.*`) of a twin.
 pub fn arch_metadata(a: &Arch, seed: u64) -> Vec<(String, Value)> {
     let arch = a.family.arch();
@@ -184,6 +179,11 @@ pub fn layout(a: &Arch, seed: u64) -> (Writer, Vec<Init>, vocab::Vocab) {
 mod tests {
     use super::*;
     use crate::twin::catalogue::CATALOGUE;
+
+    /// Sum of the element counts of the tensors of `a`.
+    fn n_params(a: &Arch) -> u64 {
+        tensors(a).iter().map(|(t, _)| t.n_elements()).sum()
+    }
 
     /// The tensors add up to the published parameter count of every architecture.
     #[test]

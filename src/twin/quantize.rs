@@ -49,14 +49,13 @@ unsafe extern "C" fn capture_log(
     if std::env::var_os("LFMBENCH_LLAMA_LOG").is_some() {
         eprint!("{line}");
     }
-    if level == llama_cpp_sys_2::GGML_LOG_LEVEL_ERROR
-        || level == llama_cpp_sys_2::GGML_LOG_LEVEL_WARN
+    if (level == llama_cpp_sys_2::GGML_LOG_LEVEL_ERROR
+        || level == llama_cpp_sys_2::GGML_LOG_LEVEL_WARN)
+        && let Ok(mut log) = LOG.lock()
     {
-        if let Ok(mut log) = LOG.lock() {
-            log.push(line.trim_end().to_string());
-            if log.len() > 20 {
-                log.remove(0);
-            }
+        log.push(line.trim_end().to_string());
+        if log.len() > 20 {
+            log.remove(0);
         }
     }
 }
