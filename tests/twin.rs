@@ -26,6 +26,8 @@ const TWINS: &[(&str, &str, &str)] = &[
     ("qwen3-1.7b", "Q4_0", "qwen3"),
     ("gemma3-270m", "Q4_K_M", "gemma3"),
     ("smollm2-135m", "Q4_1", "llama"),
+    // The unquantized twin, as written before llama.cpp quantizes it.
+    ("smollm2-135m", "F16", "llama"),
 ];
 
 fn repo() -> PathBuf {
@@ -148,13 +150,15 @@ fn refuses_unknown_architectures_and_quants() {
 fn every_catalogued_twin_loads_and_generates() {
     let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
     let mut models = String::new();
+    let id = |name: &str, quant: &str| format!("{name}-{}", quant.to_ascii_lowercase());
     for (name, quant, family) in TWINS {
         models.push_str(&format!(
-            "[[model]]\nid = \"{name}\"\ntwin = \"{name}\"\nquant = \"{quant}\"\nfamily = \"{family}\"\n\n"
+            "[[model]]\nid = \"{}\"\ntwin = \"{name}\"\nquant = \"{quant}\"\nfamily = \"{family}\"\n\n",
+            id(name, quant)
         ));
     }
     let dir = workspace(&models);
-    let ids: Vec<String> = TWINS.iter().map(|(n, _, _)| n.to_string()).collect();
+    let ids: Vec<String> = TWINS.iter().map(|(n, q, _)| id(n, q)).collect();
     let workloads = r#"[[workload]]
 kind = "decode"
 tokens = 4

@@ -525,6 +525,23 @@ fn no_input_panics() {
         }
         let _ = parse(&b).map(|g| info_of(&g));
     }
+    // Valid magic and version, then noise: random counts, lengths and types.
+    for round in 0..20_000u64 {
+        let mut b = B::default().raw(b"GGUF").u32(2 + (round % 2) as u32).0;
+        let n = (next() % 600) as usize;
+        for i in 0..n {
+            // Small numbers where counts and types are expected, so parsing gets deep.
+            let x = next();
+            b.push(if i % 8 < 2 && x % 3 != 0 {
+                (x >> 8) as u8 % 13
+            } else if i % 8 < 2 {
+                x as u8
+            } else {
+                0
+            });
+        }
+        let _ = parse(&b).map(|g| info_of(&g));
+    }
 }
 
 fn cache_file(name: &str) -> Option<PathBuf> {

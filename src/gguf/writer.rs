@@ -27,7 +27,7 @@ impl TensorSpec {
         }
     }
     pub fn n_elements(&self) -> u64 {
-        self.dims.iter().product()
+        self.dims.iter().fold(1u64, |a, d| a.saturating_mul(*d))
     }
     pub fn n_bytes(&self) -> u64 {
         self.ty.n_bytes(self.n_elements()).unwrap_or(u64::MAX)

@@ -120,6 +120,18 @@ pub fn ensure_file(
     if is_current(path, arch.name, quant) {
         return Ok(None);
     }
+    // Never overwrite a real model: only a twin (of another version or quant) or an
+    // unreadable leftover is replaced.
+    if let Ok(info) = crate::gguf::read_info(path)
+        && info.twin.is_none()
+    {
+        bail!(
+            "{} is a real model ({} {}), not a twin; refusing to overwrite it\n  help: point the twin elsewhere, or remove `twin = …` to run the file as it is",
+            path.display(),
+            info.architecture,
+            info.quant
+        );
+    }
     // One generation at a time in a process: it uses every core already, and two
     // threads asking for the same file get it made once.
     let _one = GENERATING.lock().unwrap_or_else(|e| e.into_inner());

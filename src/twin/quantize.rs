@@ -116,4 +116,23 @@ mod tests {
         assert!(e.to_string().contains("Q4_K_M"));
         assert!(parse_quant("Q4_K").is_err());
     }
+
+    /// A failure inside llama.cpp comes back as an error with llama.cpp's own reason.
+    #[test]
+    fn failures_carry_llama_cpp_reason() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (inp, out) = (dir.path().join("in.gguf"), dir.path().join("out.gguf"));
+        std::fs::write(&inp, b"not a model at all").expect("write");
+        let e = quantize(&inp, &out, 15, 1).expect_err("not a model");
+        let msg = format!("{e:#}");
+        assert!(
+            msg.contains("could not quantize") && msg.contains("in.gguf"),
+            "{msg}"
+        );
+        assert!(
+            msg.lines().count() > 1,
+            "llama.cpp's log lines follow: {msg}"
+        );
+        assert!(!out.exists());
+    }
 }

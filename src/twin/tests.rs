@@ -256,10 +256,19 @@ fn ensure_is_atomic_idempotent_and_reproducible() {
         })
     );
 
-    // A stale file (here: not a twin at all) is replaced.
+    // An unreadable leftover is replaced …
     std::fs::write(&path, b"GGUF").expect("write");
     ensure(&e, &path).expect("ensure replaces");
     assert!(same_bytes(&path, &first));
+    // … a real model never is.
+    let mut w = gguf::writer::Writer::new();
+    w.set("general.architecture", gguf::Value::str("llama"));
+    let mut bytes = Vec::new();
+    w.write(&mut bytes, &mut |_, _, _| Ok(())).expect("write");
+    std::fs::write(&path, &bytes).expect("write");
+    let msg = format!("{:#}", ensure(&e, &path).expect_err("refuses"));
+    assert!(msg.contains("refusing to overwrite"), "{msg}");
+    assert_eq!(std::fs::read(&path).expect("read"), bytes);
 }
 
 #[test]
