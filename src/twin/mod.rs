@@ -138,11 +138,7 @@ pub fn ensure_file(
     if is_current(path, arch.name, quant) {
         return Ok(None);
     }
-    eprintln!(
-        "twin: generating {} {quant} (seed 0) → {}",
-        arch.display,
-        path.display()
-    );
+    // (The caller says which model it is generating for; generate reports progress.)
     generate(arch, quant, 0, path).map(Some)
 }
 
