@@ -11,6 +11,15 @@
 //! other processes). Bytes read ÷ wall time of the pass, in GB/s (10⁹ bytes). It takes
 //! well under a second.
 //!
+//! **It must not inflate the workers' peak RSS.** On Linux a child started with
+//! `vfork`/`posix_spawn` (as `std::process::Command` does) takes over the parent's
+//! high-water RSS at `exec`, and `wait4` reports that as the child's `ru_maxrss`. A
+//! probe that touched 256 MiB in the runner would make every worker look at least that
+//! big. So the buffer is an explicit `mmap`, unmapped after the passes, and the
+//! runner's high-water mark is then reset to its current RSS by writing `5` to
+//! `/proc/self/clear_refs` (Linux ≥ 4.0). Where that file cannot be written, the probe
+//! is not run at all (no bandwidth, honest memory figures).
+//!
 //! **What it is not.** A read-only streaming figure: the best a decode step can do is
 //! read every weight once at this speed. Writes, the KV cache and compute are ignored,
 //! so real decode stays below the bound.
@@ -46,11 +55,63 @@ fn scan(slice: &[u8]) -> bool {
     !p.is_null()
 }
 
+/// An anonymous private mapping, unmapped on drop (so its pages really leave the
+/// process, whatever the allocator would have kept).
+struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mapping {
+    fn new(len: usize) -> Option<Mapping> {
+        // SAFETY: a fresh anonymous mapping; no file, no fixed address.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANON,
+                -1,
+                0,
+            )
+        };
+        (p != libc::MAP_FAILED).then_some(Mapping { ptr: p.cast(), len })
+    }
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: ptr/len describe a live read-write mapping owned by self.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: unmapping exactly what `new` mapped.
+        unsafe { libc::munmap(self.ptr.cast(), self.len) };
+    }
+}
+
+/// Where the runner's peak RSS can be reset after the probe (Linux); `None` elsewhere.
+#[cfg(target_os = "linux")]
+fn open_clear_refs() -> Result<Option<std::fs::File>, std::io::Error> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/proc/self/clear_refs")
+        .map(Some)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_clear_refs() -> Result<Option<std::fs::File>, std::io::Error> {
+    Ok(None)
+}
+
 /// Measure with `threads` threads over `bytes` bytes.
 pub fn measure(threads: usize, bytes: usize) -> Option<Probe> {
     let threads = threads.max(1);
     let chunk = (bytes / threads).max(4096);
-    let buf = vec![1u8; chunk * threads];
+    let mut map = Mapping::new(chunk * threads)?;
+    let buf = map.as_mut_slice();
+    buf.fill(1);
+    let buf: &[u8] = buf;
     let mut best = 0.0f64;
     for _ in 0..PASSES {
         let t0 = Instant::now();
@@ -70,15 +131,21 @@ pub fn measure(threads: usize, bytes: usize) -> Option<Probe> {
         }
         best = best.max(buf.len() as f64 / secs / 1e9);
     }
+    let buffer_bytes = buf.len();
+    drop(map);
     (best.is_finite() && best > 0.0).then_some(Probe {
         gbps: best,
-        buffer_bytes: buf.len(),
+        buffer_bytes,
         threads,
     })
 }
 
-/// The probe as `lfmbench run` uses it: all physical cores, rounded to 0.1 GB/s.
+/// The probe as `lfmbench run` uses it: all physical cores, rounded to 0.1 GB/s, and
+/// this process's peak RSS reset afterwards (see the module documentation). `None`
+/// when the probe could not run or its peak could not be reset.
 pub fn probe_gbps() -> Option<f64> {
+    use std::io::Write;
+    let mut clear_refs = open_clear_refs().ok()?;
     let threads = super::host::physical_cores();
     let memory = sysinfo::System::new()
         .ok()
@@ -87,7 +154,12 @@ pub fn probe_gbps() -> Option<f64> {
             s.total_memory()
         })
         .unwrap_or(0);
-    measure(threads, buffer_bytes(threads, memory)).map(|p| (p.gbps * 10.0).round() / 10.0)
+    let probe = measure(threads, buffer_bytes(threads, memory));
+    if let Some(f) = clear_refs.as_mut() {
+        // "5" resets the peak RSS to the current RSS (proc(5), clear_refs).
+        f.write_all(b"5").ok()?;
+    }
+    probe.map(|p| (p.gbps * 10.0).round() / 10.0)
 }
 
 #[cfg(test)]
@@ -110,6 +182,25 @@ mod tests {
         let threads = crate::measure::host::physical_cores();
         let p = measure(threads, buffer_bytes(threads, 24 << 30));
         eprintln!("{p:?} in {:.3} s", t.elapsed().as_secs_f64());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_probe_leaves_the_peak_rss_where_it_was() {
+        let before = crate::measure::rss::own_peak_rss_bytes().expect("rusage");
+        let gbps = probe_gbps().expect("probe");
+        assert!(gbps > 0.0);
+        let hwm = std::fs::read_to_string("/proc/self/status").expect("status");
+        let kb: u64 = hwm
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM");
+        // 256 MiB were touched; the high-water mark must not keep them.
+        assert!(
+            kb * 1024 < before.max(64 << 20) + (64 << 20),
+            "VmHWM {kb} kB after the probe (peak before: {before} B)"
+        );
     }
 
     #[test]
