@@ -148,22 +148,28 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// One line: "GO — 5 of 6 criteria pass (5 needed), every critical one passes".
-    pub fn headline(&self) -> String {
-        let n = self.criteria.len();
+    /// "5 of 6 criteria pass (5 needed)", plus ", every critical one passes" for GO.
+    pub fn counts(&self) -> String {
         let mut s = format!(
-            "{} — {} of {n} criteria pass ({} needed)",
-            self.decision, self.passed, self.pass_at_least
+            "{} of {} criteria pass ({} needed)",
+            self.passed,
+            self.criteria.len(),
+            self.pass_at_least
         );
-        match self.reasons.first() {
-            None => s.push_str(", every critical one passes"),
-            Some(r) if self.reasons.len() == 1 => {
-                s.push_str("; ");
-                s.push_str(r);
-            }
-            Some(r) => {
-                s.push_str("; ");
-                s.push_str(r);
+        if self.decision == Decision::Go {
+            s.push_str(", every critical one passes");
+        }
+        s
+    }
+
+    /// One line: the decision, the counts and the first reason, e.g.
+    /// "CONDITIONAL — 4 of 6 criteria pass (5 needed); Memory (critical) FAIL: … (+1 more)".
+    pub fn headline(&self) -> String {
+        let mut s = format!("{} — {}", self.decision, self.counts());
+        if let Some(r) = self.reasons.first() {
+            s.push_str("; ");
+            s.push_str(r);
+            if self.reasons.len() > 1 {
                 s.push_str(&format!(" (+{} more)", self.reasons.len() - 1));
             }
         }

@@ -62,12 +62,6 @@ pub struct Interval {
     pub level: f64,
 }
 
-impl Interval {
-    pub fn contains(&self, v: f64) -> bool {
-        self.lo <= v && v <= self.hi
-    }
-}
-
 /// A statistic with its interval, as stored in verdicts and reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Estimate {
@@ -86,6 +80,24 @@ pub struct Estimate {
 /// The median of `buf` (reorders it), type 7; `buf` must not be empty.
 fn median_in_place(buf: &mut [f64]) -> f64 {
     let n = buf.len();
+    if n <= 32 {
+        // Small resamples (one value per round) are the common case: an insertion sort
+        // is cheaper than a selection there, and plain loops stay fast in debug builds.
+        for i in 1..n {
+            let x = buf[i];
+            let mut j = i;
+            while j > 0 && buf[j - 1] > x {
+                buf[j] = buf[j - 1];
+                j -= 1;
+            }
+            buf[j] = x;
+        }
+        return if n % 2 == 1 {
+            buf[n / 2]
+        } else {
+            (buf[n / 2 - 1] + buf[n / 2]) / 2.0
+        };
+    }
     let (left, hi, _) = buf.select_nth_unstable_by(n / 2, f64::total_cmp);
     let hi = *hi;
     if n % 2 == 1 {
@@ -129,13 +141,30 @@ pub fn percentile_bootstrap(units: usize, mut stat_of: impl FnMut(&[usize]) -> f
         }
         stats.push(stat_of(&idx));
     }
-    let s = super::sorted(&stats);
     let tail = (1.0 - LEVEL) / 2.0;
     Interval {
-        lo: super::quantile_sorted(&s, tail).unwrap_or(f64::NAN),
-        hi: super::quantile_sorted(&s, 1.0 - tail).unwrap_or(f64::NAN),
+        lo: quantile_select(&mut stats, tail),
+        hi: quantile_select(&mut stats, 1.0 - tail),
         level: LEVEL,
     }
+}
+
+/// Type-7 quantile `q` by selection (reorders `v`; NaN sorts last). Same value as
+/// [`super::quantile_sorted`] on the sorted values, in linear time.
+fn quantile_select(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let h = (v.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let (_, a, right) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    let a = *a;
+    let frac = h - lo as f64;
+    if frac == 0.0 || right.is_empty() {
+        return a;
+    }
+    let b = right.iter().copied().fold(f64::INFINITY, f64::min);
+    a + frac * (b - a)
 }
 
 fn no_interval_for(stat: Stat) -> Option<&'static str> {
@@ -293,9 +322,29 @@ mod tests {
     }
 
     #[test]
+    fn quantile_by_selection_equals_the_sorted_one() {
+        let mut rng = SplitMix64::new(3);
+        let v: Vec<f64> = (0..1001).map(|_| (rng.next_u64() % 1000) as f64).collect();
+        let s = crate::stats::sorted(&v);
+        for q in [0.0, 0.025, 0.5, 0.975, 1.0] {
+            let mut w = v.clone();
+            assert_eq!(
+                Some(quantile_select(&mut w, q)),
+                crate::stats::quantile_sorted(&s, q),
+                "q = {q}"
+            );
+        }
+    }
+
+    #[test]
     fn median_in_place_is_type7() {
         assert_eq!(median_in_place(&mut [3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median_in_place(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        // Above the insertion-sort size too.
+        let mut v: Vec<f64> = (0..40).rev().map(f64::from).collect();
+        assert_eq!(median_in_place(&mut v), 19.5);
+        let mut v: Vec<f64> = (0..41).rev().map(f64::from).collect();
+        assert_eq!(median_in_place(&mut v), 20.0);
     }
 
     #[test]

@@ -61,15 +61,9 @@ impl Sample {
     pub fn values(&self) -> &[f64] {
         &self.values
     }
-    pub fn sorted(&self) -> &[f64] {
-        &self.sorted
-    }
+    /// At least 2.
     pub fn len(&self) -> usize {
         self.values.len()
-    }
-    /// Never true: a sample has at least two values.
-    pub fn is_empty(&self) -> bool {
-        false
     }
     pub fn min(&self) -> f64 {
         self.sorted[0]
@@ -112,9 +106,6 @@ impl Rounds {
     }
     pub fn n_rounds(&self) -> usize {
         self.rounds.len()
-    }
-    pub fn n_values(&self) -> usize {
-        self.rounds.iter().map(|(_, v)| v.len()).sum()
     }
     /// Every value, rounds in order.
     pub fn pooled(&self) -> Vec<f64> {
@@ -165,7 +156,7 @@ mod tests {
         m.insert(1, vec![]);
         m.insert(2, vec![3.0]);
         let r = Rounds::new(m).expect("valid");
-        assert_eq!((r.n_rounds(), r.n_values()), (2, 3));
+        assert_eq!(r.n_rounds(), 2);
         assert_eq!(r.pooled(), vec![1.0, 2.0, 3.0]);
         assert_eq!(r.get(2), Some(&[3.0][..]));
         assert_eq!(r.get(1), None);

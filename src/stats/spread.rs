@@ -1,8 +1,8 @@
-//! Spread of a sample: range, MAD and IQR.
+//! Spread of a sample beyond its range ([`Sample::min`], [`Sample::max`]): the MAD.
 //!
 //! MAD is the median absolute deviation from the median, unscaled (multiply by 1.4826 to
 //! estimate a normal σ); it ignores up to half the sample being outliers, which suits
-//! timings with rare stalls. IQR uses the same type-7 quartiles as [`super::quantile_sorted`].
+//! timings with rare stalls — and unlike an IQR it means something with 2–5 rounds.
 
 use super::Sample;
 
@@ -13,26 +13,19 @@ pub fn mad(s: &Sample) -> f64 {
     super::median(&dev).unwrap_or(0.0)
 }
 
-/// Interquartile range, Q3 − Q1 (type 7).
-pub fn iqr(s: &Sample) -> f64 {
-    let q1 = super::quantile_sorted(s.sorted(), 0.25).unwrap_or(0.0);
-    let q3 = super::quantile_sorted(s.sorted(), 0.75).unwrap_or(0.0);
-    q3 - q1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn mad_and_iqr_by_hand() {
+    fn mad_by_hand() {
         // median 3; |dev| = 2 1 0 1 97 → sorted 0 1 1 2 97 → MAD 1.
         let s = Sample::new(&[1.0, 2.0, 3.0, 4.0, 100.0]).expect("sample");
         assert_eq!(mad(&s), 1.0);
-        // Q1 = 2 (h = 1), Q3 = 4 (h = 3) → IQR 2.
-        assert_eq!(iqr(&s), 2.0);
-        // Two points: median 1.5, |dev| 0.5 0.5 → MAD 0.5; Q1 1.25, Q3 1.75 → IQR 0.5.
+        // Two points: median 1.5, |dev| 0.5 0.5 → MAD 0.5.
         let t = Sample::new(&[1.0, 2.0]).expect("sample");
-        assert_eq!((mad(&t), iqr(&t)), (0.5, 0.5));
+        assert_eq!(mad(&t), 0.5);
+        // Constant: 0.
+        assert_eq!(mad(&Sample::new(&[3.0; 4]).expect("sample")), 0.0);
     }
 }
