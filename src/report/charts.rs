@@ -102,6 +102,9 @@ struct Group {
 #[derive(Debug, Clone)]
 struct LatencySeries {
     model: String,
+    /// Position of the model in the run, so a model keeps its colour in every chart.
+    colour: usize,
+    /// Sorted; empty when the model has no valid sample (it is then named as such).
     values: Vec<f64>,
     pct: Vec<(f64, Pct)>,
 }
@@ -195,16 +198,18 @@ fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
         let series: Vec<LatencySeries> = v
             .models
             .iter()
-            .filter_map(|m| {
-                let r = m.latency(metric)?;
-                Some(LatencySeries {
+            .enumerate()
+            .map(|(colour, m)| {
+                let r = m.latency(metric);
+                LatencySeries {
                     model: m.id.clone(),
-                    values: r.values.clone(),
-                    pct: r.pct.clone(),
-                })
+                    colour,
+                    values: r.map(|r| r.values.clone()).unwrap_or_default(),
+                    pct: r.map(|r| r.pct.clone()).unwrap_or_default(),
+                }
             })
             .collect();
-        if series.is_empty() {
+        if series.iter().all(|s| s.values.is_empty()) {
             continue;
         }
         let target = crate::report::view::target_for(&v.verdict, metric)
@@ -479,18 +484,27 @@ fn latency<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let max = series
+    // The span of the data (and the target), 5 % of room each side, never below 0: the
+    // curves then climb from the left and leave the lower right to the legend.
+    let t = target.map(|t| t.1);
+    let lo = series
+        .iter()
+        .filter_map(|s| s.values.first().copied())
+        .chain(t)
+        .fold(f64::INFINITY, f64::min);
+    let hi = series
         .iter()
         .filter_map(|s| s.values.last().copied())
-        .fold(0.0, f64::max)
-        .max(target.map_or(0.0, |t| t.1));
-    let xmax = if max > 0.0 { max * 1.05 } else { 1.0 };
+        .chain(t)
+        .fold(0.0, f64::max);
+    let pad = ((hi - lo) * 0.05).max(hi.abs() * 0.01).max(1e-3);
+    let (xmin, xmax) = ((lo - pad).max(0.0), hi + pad);
     let mut chart = ChartBuilder::on(area)
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(64)
-        .build_cartesian_2d(0.0..xmax, 0.0..1.0)?;
-    let xtick = tick(xmax);
+        .build_cartesian_2d(xmin..xmax, 0.0..1.0)?;
+    let xtick = tick(xmax - xmin);
     chart
         .configure_mesh()
         .x_desc(format!("{metric} (ms)"))
@@ -502,10 +516,19 @@ where
         .bold_line_style(grid())
         .light_line_style(TRANSPARENT)
         .draw()?;
-    for (i, s) in series.iter().enumerate() {
-        let c = color(i);
+    for s in series {
+        let c = color(s.colour);
+        if s.values.is_empty() {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                .label(format!("{}: no valid sample", s.model))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.mix(0.5).stroke_width(2))
+                });
+            continue;
+        }
         let n = s.values.len() as f64;
-        let mut pts = vec![(0.0, 0.0)];
+        let mut pts = vec![(xmin, 0.0)];
         for (k, v) in s.values.iter().enumerate() {
             pts.push((*v, k as f64 / n));
             pts.push((*v, (k + 1) as f64 / n));
