@@ -124,22 +124,32 @@ pub fn render(views: &[RunView<'_>], colour: bool) -> String {
     }
     let mut out = format!("{t}\n");
     for v in views {
-        let line = if views.len() > 1 {
-            format!("Verdict on {}: {}", v.machine, v.verdict.headline())
+        let verdict = &v.verdict;
+        let on = if views.len() > 1 {
+            format!(" on {}", v.machine)
         } else {
-            format!("Verdict: {}", v.verdict.headline())
+            String::new()
+        };
+        let line = match verdict.reasons.as_slice() {
+            [] => format!("Verdict{on}: {} — {}", verdict.decision, verdict.counts()),
+            [one] => format!(
+                "Verdict{on}: {} — {}; {one}",
+                verdict.decision,
+                verdict.counts()
+            ),
+            _ => format!("Verdict{on}: {} — {}:", verdict.decision, verdict.counts()),
         };
         if colour {
             out.push_str(&format!(
                 "{}{line}\x1b[0m\n",
-                decision_ansi(v.verdict.decision)
+                decision_ansi(verdict.decision)
             ));
         } else {
             out.push_str(&line);
             out.push('\n');
         }
-        if v.verdict.reasons.len() > 1 {
-            for r in &v.verdict.reasons {
+        if verdict.reasons.len() > 1 {
+            for r in &verdict.reasons {
                 out.push_str(&format!("  - {r}\n"));
             }
         }
