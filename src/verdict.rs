@@ -935,6 +935,65 @@ target = 1.0
     }
 
     #[test]
+    fn the_phase0_suite_decides_go_and_no_go() {
+        use crate::sample::{ColdStartSample, PageCache};
+        let s: Suite = toml::from_str(include_str!("../suites/phase0.toml")).expect("phase0");
+        let (c, b) = (s.suite.candidate.clone(), s.suite.baseline.clone());
+        let build = |speedup: f64| {
+            let mut v = Vec::new();
+            for r in 0..5 {
+                v.push(decode(&c, r, 100.0 * speedup + f64::from(r)));
+                v.push(decode(&b, r, 100.0 + f64::from(r)));
+                v.push(memory(&c, r, 400));
+                v.push(memory(&b, r, 1000));
+                for i in 0..4 {
+                    v.push(chat(&c, r, 50.0 + f64::from(i), 8));
+                }
+                v.push(Record {
+                    model: c.clone(),
+                    round: r,
+                    body: Body::ColdStart(ColdStartSample {
+                        page_cache: PageCache::Dropped,
+                        resident_before: Some(0.0),
+                        total_ms: 900.0,
+                        process_ms: 5.0,
+                        load_ms: 800.0,
+                        context_ms: 20.0,
+                        first_token_ms: 75.0,
+                    }),
+                });
+            }
+            v
+        };
+        let models = vec![c.clone(), b.clone()];
+        let done = Completeness {
+            sections: 7,
+            missing: vec![],
+        };
+        let decide = |records: &[Record]| {
+            evaluate(&Inputs {
+                suite: &s,
+                records,
+                models: &models,
+                skipped: &[],
+                completeness: Some(&done),
+            })
+        };
+        let v = decide(&build(2.5));
+        let states: Vec<State> = v.criteria.iter().map(|c| c.state).collect();
+        assert_eq!(states, vec![State::Pass; 6], "{:?}", v.criteria);
+        assert_eq!(v.decision, Decision::Go);
+        // Decode only 1.2× the baseline: below the NO-GO line of 1.5.
+        let v = decide(&build(1.2));
+        assert_eq!(v.decision, Decision::NoGo);
+        assert!(
+            v.reasons[0].starts_with("Decode speed: measured 1.20×"),
+            "{:?}",
+            v.reasons
+        );
+    }
+
+    #[test]
     fn no_criteria_is_inconclusive() {
         let s = suite("");
         let v = run(&s, &[]);
