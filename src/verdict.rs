@@ -161,20 +161,6 @@ impl Verdict {
         }
         s
     }
-
-    /// One line: the decision, the counts and the first reason, e.g.
-    /// "CONDITIONAL — 4 of 6 criteria pass (5 needed); Memory (critical) FAIL: … (+1 more)".
-    pub fn headline(&self) -> String {
-        let mut s = format!("{} — {}", self.decision, self.counts());
-        if let Some(r) = self.reasons.first() {
-            s.push_str("; ");
-            s.push_str(r);
-            if self.reasons.len() > 1 {
-                s.push_str(&format!(" (+{} more)", self.reasons.len() - 1));
-            }
-        }
-        s
-    }
 }
 
 /// What a verdict is computed from.
@@ -699,7 +685,10 @@ no_go = 1.5
         assert_eq!(c.unit, "×");
         assert_eq!(v.decision, Decision::Go);
         assert!(v.reasons.is_empty());
-        assert!(v.headline().starts_with("GO — 1 of 1 criteria pass"));
+        assert_eq!(
+            v.counts(),
+            "1 of 1 criteria pass (1 needed), every critical one passes"
+        );
     }
 
     #[test]
