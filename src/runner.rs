@@ -82,7 +82,10 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     if ready.is_empty() {
         bail!("no model of the suite can run");
     }
-    let host = host::fingerprint();
+    let host = host::Host {
+        memory_bandwidth_gbps: crate::measure::bandwidth::probe_gbps(),
+        ..host::fingerprint()
+    };
     let meta = RunMeta {
         schema_version: crate::sample::SCHEMA_VERSION,
         id: format!(
