@@ -108,7 +108,10 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
             .collect(),
         rounds: loaded.suite.suite.rounds,
         inputs: input_hashes(&loaded, &ready),
-        settings: ready.iter().map(|m| (m.id.clone(), loaded.settings_for(&m.id))).collect(),
+        settings: ready
+            .iter()
+            .map(|m| (m.id.clone(), loaded.settings_for(&m.id)))
+            .collect(),
         suite_path: Some(suite_path.clone()),
         models_path: Some(args.models.clone()),
     };
@@ -396,7 +399,12 @@ fn print_summary(run: &store::StoredRun) {
 /// [`execute`], and if it fails (a full disk, say) mark the run incomplete with the
 /// reason — best effort, the disk may refuse that too — so that `report` and `--resume`
 /// know what happened.
-fn execute_or_mark(loaded: &Loaded, ready: &[ReadyModel], writer: &mut RunWriter, done: &HashSet<JobKey>) -> Result<()> {
+fn execute_or_mark(
+    loaded: &Loaded,
+    ready: &[ReadyModel],
+    writer: &mut RunWriter,
+    done: &HashSet<JobKey>,
+) -> Result<()> {
     execute(loaded, ready, writer, done).inspect_err(|e| {
         let note = format!("stopped by an error: {e:#}; finished samples are kept, resume with `lfmbench run --resume`");
         let _ = writer.finish(RunState::Incomplete, Some(note));

@@ -46,7 +46,7 @@ fn a_run_measures_every_workload_consistently() {
         assert_eq!(chat.len(), 4);
         for c in &chat {
             let n = c["n_generated"].as_u64().expect("n");
-            assert!(n >= 1 && n <= 12, "{c}");
+            assert!((1..=12).contains(&n), "{c}");
             let ttft = f(c, "ttft_ms");
             let e2e = f(c, "e2e_ms");
             let itl: Vec<f64> = c["itl_ms"]

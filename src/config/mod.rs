@@ -301,15 +301,15 @@ fn validate_models(path: &Path, text: &str, models: &ModelsFile) -> Result<(), C
             .at_text(text, &needle)
             .help("add `http = { base_url = \"http://127.0.0.1:8080\", model = \"…\" }`"));
         }
-        if let Some(h) = &m.sha256 {
-            if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(ConfigError::new(
-                    path,
-                    format!("model `{}`: sha256 must be 64 hex digits", m.id),
-                )
-                .at_text(text, h)
-                .help("paste the output of `sha256sum FILE`, or remove the line"));
-            }
+        if let Some(h) = &m.sha256
+            && (h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()))
+        {
+            return Err(ConfigError::new(
+                path,
+                format!("model `{}`: sha256 must be 64 hex digits", m.id),
+            )
+            .at_text(text, h)
+            .help("paste the output of `sha256sum FILE`, or remove the line"));
         }
     }
     Ok(())
@@ -408,12 +408,12 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
                     "lower the token count or raise n_ctx in [backend] (or the model's overrides)",
                 ));
             }
-            if let Workload::Chat { prompts, .. } = w {
-                if prompts.is_empty() {
-                    return Err(ConfigError::new(p, "a chat workload has no prompts")
-                        .at_text(t, "kind = \"chat\"")
-                        .help("add prompts = [\"…\"]"));
-                }
+            if let Workload::Chat { prompts, .. } = w
+                && prompts.is_empty()
+            {
+                return Err(ConfigError::new(p, "a chat workload has no prompts")
+                    .at_text(t, "kind = \"chat\"")
+                    .help("add prompts = [\"…\"]"));
             }
             if let Workload::Decode { tokens: 0, .. } | Workload::Prefill { tokens: 0 } = w {
                 return Err(ConfigError::new(

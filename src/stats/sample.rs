@@ -65,6 +65,10 @@ impl Sample {
     pub fn len(&self) -> usize {
         self.values.len()
     }
+    /// Never true: a `Sample` holds at least 2 values.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
     pub fn min(&self) -> f64 {
         self.sorted[0]
     }
