@@ -19,7 +19,7 @@ fn sigint_keeps_samples_and_resume_completes_the_run() {
         "suite.toml",
         &tiny_suite("").replace("rounds = 2", "rounds = 3"),
     );
-    let mut child = sb
+    let child = sb
         .cmd(&["run", "suite.toml"])
         .stderr(std::process::Stdio::piped())
         .spawn()
