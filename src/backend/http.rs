@@ -18,7 +18,7 @@
 //! variable the config names and never written anywhere (messages are redacted).
 
 pub mod client;
-
+pub mod server;
 pub mod sse;
 
 use std::cell::RefCell;
