@@ -576,6 +576,7 @@ tokens = 8
             round,
             body: Body::Decode(DecodeSample {
                 depth: 0,
+                note: None,
                 n_requested: 8,
                 n_generated: 8,
                 elapsed_ms: 7000.0 / tps,
@@ -605,6 +606,7 @@ tokens = 8
             round,
             body: Body::Chat(ChatSample {
                 prompt_index: 0,
+                note: None,
                 prompt: "p".into(),
                 n_prompt_tokens: 4,
                 template: Some("gguf".into()),

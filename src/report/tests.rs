@@ -241,6 +241,7 @@ fn zero_token(model: &str, round: u32) -> Record {
         round,
         body: Body::Chat(ChatSample {
             prompt_index: 0,
+            note: None,
             prompt: "What is the capital of France?".into(),
             n_prompt_tokens: 16,
             template: Some("gguf".into()),

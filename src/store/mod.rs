@@ -65,6 +65,10 @@ pub struct RunMeta {
     /// Models named by the suite but not run (file missing, skipped with --keep-going).
     #[serde(default)]
     pub skipped: Vec<Skipped>,
+    /// Metrics that cannot be measured for a model, and why (e.g. the memory of a remote
+    /// http server); such a model has no records for them, by design.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_measured: Vec<NotMeasured>,
     pub rounds: u32,
     pub inputs: Vec<InputHash>,
     /// The backend settings each model ran with (threads resolved to a number).
@@ -80,6 +84,15 @@ pub struct RunMeta {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     pub model: String,
+    pub reason: String,
+}
+
+/// Metrics that cannot be measured for one model, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotMeasured {
+    pub model: String,
+    /// Metric names, as criteria use them (`memory.peak_rss_bytes`, …).
+    pub metrics: Vec<String>,
     pub reason: String,
 }
 
