@@ -526,6 +526,7 @@ fn run_one(
         resident_before = pagecache::resident_fraction(&pj.job.path);
     }
     let mut loaded_ms = None;
+    let mut own_peak = None;
     let mut first_token = None;
     let mut store_err: Option<anyhow::Error> = None;
     let model = pj.job.model.clone();
@@ -553,6 +554,10 @@ fn run_one(
                 Ok(())
             }
             WorkerMsg::Record(rec) => writer.append(&rec),
+            WorkerMsg::Peak { peak_rss_bytes } => {
+                own_peak = Some(peak_rss_bytes);
+                Ok(())
+            }
             WorkerMsg::Error { stage, message } => writer.append(&Record {
                 model: model.clone(),
                 round,
@@ -610,8 +615,14 @@ fn run_one(
                 model,
                 round,
                 body: Body::Memory(MemorySample {
-                    peak_rss_bytes: res.exit.peak_rss_bytes,
-                    source: "wait4 ru_maxrss of the worker process".into(),
+                    // The worker's own VmHWM where the OS gives it; wait4's ru_maxrss
+                    // also counts the parent's pages copied before exec.
+                    peak_rss_bytes: own_peak.unwrap_or(res.exit.peak_rss_bytes),
+                    source: if own_peak.is_some() {
+                        "VmHWM of the worker process (its own address space)".into()
+                    } else {
+                        "wait4 ru_maxrss of the worker process".into()
+                    },
                     model_file_bytes: bytes,
                     use_mmap: pj.job.settings.use_mmap,
                 }),

@@ -66,6 +66,10 @@ pub enum WorkerMsg {
     },
     Record(Record),
     /// A workload failed; the others still run.
+    /// Bench: the worker's own peak RSS after its workloads (Linux VmHWM).
+    Peak {
+        peak_rss_bytes: u64,
+    },
     Error {
         stage: String,
         message: String,
@@ -128,6 +132,11 @@ pub fn run_job(
                         message: format!("{e:#}"),
                     })?;
                 }
+            }
+            if let Some(bytes) = crate::measure::rss::own_peak_rss_bytes() {
+                out(WorkerMsg::Peak {
+                    peak_rss_bytes: bytes,
+                })?;
             }
         }
     }
