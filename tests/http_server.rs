@@ -5,7 +5,7 @@
 //! start (spawn -> ready -> first token), the server's peak RSS and its shutdown, and an
 //! API key (the server requires it; it must never reach the run folder).
 //!
-//! Needs `.tools/llama-server/bin/llama-server` (scripts/build-llama-server.sh) or
+//! Needs `.tools/llama-server/bin/llama-server` (scripts/build-llama-tool.sh llama-server) or
 //! LFMBENCH_LLAMA_SERVER=<path>, and models/cache/SmolLM2-135M-Instruct.Q4_1.gguf
 //! (scripts/fetch-test-models.sh). Without them the test says so and passes, so that
 //! `cargo test` stays runnable anywhere; CI builds the server first.
@@ -34,7 +34,7 @@ fn server_binary() -> Result<PathBuf, String> {
         Ok(p)
     } else {
         Err(format!(
-            "llama-server not found at {} — build it with `scripts/build-llama-server.sh` (or set LFMBENCH_LLAMA_SERVER)",
+            "llama-server not found at {} — build it with `scripts/build-llama-tool.sh llama-server` (or set LFMBENCH_LLAMA_SERVER)",
             p.display()
         ))
     }
