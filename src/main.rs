@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use lfmbench::cli::{Cli, Command};
-use lfmbench::{models_cmd, report, runner, twin, worker};
+use lfmbench::{compare, fetch, models_cmd, report, runner, twin, worker};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,8 +25,8 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Models { models } => models_cmd::cli(&models),
         Command::Report(args) => report::cli(&args),
         Command::Twin(args) => twin::cli(&args),
-        Command::Compare(_) => anyhow::bail!("compare is not implemented yet"),
-        Command::Fetch(_) => anyhow::bail!("fetch is not implemented yet"),
+        Command::Compare(args) => compare::cli(&args),
+        Command::Fetch(args) => fetch::cli(&args),
         Command::Worker { job } => worker::main(&job).map(|()| ExitCode::SUCCESS),
     }
 }
