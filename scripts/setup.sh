@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+[ "$(uname -s)" = Linux ] && { [ -x /usr/bin/time ] || need_apt+=(time); }
 if [ "$(uname -s)" = Linux ]; then
   ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 \
     || need_apt+=(libclang-dev clang)

@@ -5,7 +5,7 @@
 //! favouring whichever ran first. Within a round, a model's cold starts run first (page
 //! cache dropped, then warm), then its bench process.
 
-use crate::config::{Loaded, Workload};
+use crate::config::{BackendKind, Loaded, Workload};
 use crate::runner::ReadyModel;
 use crate::store::JobKey;
 use crate::worker::{Job, Part};
@@ -30,6 +30,16 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
     for round in 0..s.rounds {
         for m in ready {
             let settings = loaded.settings_for(&m.id);
+            let entry = loaded.model(&m.id);
+            let backend = entry.map(|e| e.backend).unwrap_or_default();
+            let http = entry
+                .and_then(|e| e.http.clone())
+                .filter(|_| backend == BackendKind::Http);
+            // A server lfmbench does not start has no cold start to time (NOT MEASURED).
+            let cold_prompt = cold_prompt.as_ref().filter(|_| {
+                backend != BackendKind::Http
+                    || http.as_ref().is_some_and(|h| h.start_command.is_some())
+            });
             let job = |part: Part| Job {
                 model: m.id.clone(),
                 path: m.path.clone(),
@@ -38,13 +48,15 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
                 round,
                 warmup: s.warmup,
                 part,
+                backend,
+                http: http.clone(),
             };
             let key = |part: &str| JobKey {
                 model: m.id.clone(),
                 round,
                 part: part.into(),
             };
-            if let Some(prompt) = &cold_prompt {
+            if let Some(prompt) = cold_prompt {
                 out.push(PlannedJob {
                     key: key("cold_start"),
                     job: job(Part::ColdStart {
@@ -156,5 +168,44 @@ family = "x"
             Part::Bench { workloads } => workloads.iter().all(|w| w.kind() != "cold_start"),
             Part::ColdStart { .. } => j.drop_cache.is_some(),
         }));
+    }
+
+    #[test]
+    fn http_models_carry_their_server_and_cold_start_only_when_started() {
+        let mut l = loaded();
+        let http: ModelsFile = toml::from_str(
+            r#"
+[[model]]
+id = "a"
+family = "x"
+backend = "http"
+http = { base_url = "http://127.0.0.1:8080" }
+[[model]]
+id = "b"
+family = "x"
+backend = "http"
+http = { base_url = "http://127.0.0.1:8081", start_command = ["srv"] }
+"#,
+        )
+        .expect("models");
+        l.models = http;
+        let ready = ["a", "b"].map(|id| ReadyModel {
+            id: id.into(),
+            path: Default::default(),
+        });
+        let jobs = plan(&l, &ready);
+        let parts = |m: &str| -> Vec<String> {
+            jobs.iter()
+                .filter(|j| j.key.model == m && j.key.round == 0)
+                .map(|j| j.key.part.clone())
+                .collect()
+        };
+        assert_eq!(parts("a"), ["bench"], "a running server has no cold start");
+        assert_eq!(parts("b"), ["cold_start", "cold_start_warm", "bench"]);
+        assert!(jobs.iter().all(|j| j.job.backend == BackendKind::Http));
+        assert!(jobs.iter().all(|j| j.job.http.as_ref().is_some_and(|h| {
+            h.base_url
+                .ends_with(if j.key.model == "a" { "8080" } else { "8081" })
+        })));
     }
 }

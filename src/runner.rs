@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::backend::http::server as http_server;
 use crate::cli::RunArgs;
-use crate::config::{self, Loaded, Workload};
+use crate::config::{self, BackendKind, Loaded, Workload};
 use crate::measure::{host, pagecache, rss};
 use crate::plan::{self, PlannedJob};
 use crate::sample::{Body, ColdStartSample, FailureRecord, MemorySample, PageCache, Record};
@@ -82,7 +83,10 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     if ready.is_empty() {
         bail!("no model of the suite can run");
     }
-    let host = host::fingerprint();
+    let host = host::Host {
+        memory_bandwidth_gbps: crate::measure::bandwidth::probe_gbps(),
+        ..host::fingerprint()
+    };
     let meta = RunMeta {
         schema_version: crate::sample::SCHEMA_VERSION,
         id: format!(
@@ -103,14 +107,23 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
                 reason: p.message.clone(),
             })
             .collect(),
+        not_measured: http_server::not_measured(
+            &loaded,
+            &ready.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+        ),
         rounds: loaded.suite.suite.rounds,
         inputs: input_hashes(&loaded, &ready),
+        settings: ready
+            .iter()
+            .map(|m| (m.id.clone(), loaded.settings_for(&m.id)))
+            .collect(),
         suite_path: Some(suite_path.clone()),
         models_path: Some(args.models.clone()),
     };
     let suite_text = effective_suite_text(&loaded)?;
     let mut writer = RunWriter::create(&args.out, meta, &suite_text, &loaded.models_text, &host)?;
     eprintln!("run folder: {}", writer.dir.display());
+    print_not_measured(&writer.meta.not_measured);
     execute_or_mark(&loaded, &ready, &mut writer, &HashSet::new())?;
     finish(writer, args)
 }
@@ -157,6 +170,20 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
         let Some(entry) = loaded.model(&id) else {
             continue;
         };
+        if entry.backend == BackendKind::Http {
+            // A served model: no GGUF to check here (`path`, when given, is optional).
+            match http_server::preflight(entry, &base) {
+                Ok(()) => ready.push(ReadyModel {
+                    path: entry.resolved_path(&base).unwrap_or_default(),
+                    id,
+                }),
+                Err(e) => problems.push(Problem {
+                    model: id,
+                    message: format!("{e:#}"),
+                }),
+            }
+            continue;
+        }
         let Some(path) = entry.resolved_path(&base) else {
             continue;
         };
@@ -355,10 +382,23 @@ fn finish(mut writer: RunWriter, args: &RunArgs) -> Result<ExitCode> {
     crate::report::after_run(&run, args.format, args.fail_on)
 }
 
+/// Say which metrics are NOT MEASURED for which model, and why.
+fn print_not_measured(list: &[store::NotMeasured]) {
+    for n in list {
+        eprintln!(
+            "NOT MEASURED {} {}: {}",
+            n.model,
+            n.metrics.join(", "),
+            n.reason
+        );
+    }
+}
+
 /// Print the per-model summary table.
 fn print_summary(run: &store::StoredRun) {
     let table = crate::store::summary::table(run);
     eprintln!("{table}");
+    print_not_measured(&run.meta.not_measured);
     let invalid: Vec<String> = run
         .records
         .iter()
@@ -392,7 +432,12 @@ fn print_summary(run: &store::StoredRun) {
 /// [`execute`], and if it fails (a full disk, say) mark the run incomplete with the
 /// reason — best effort, the disk may refuse that too — so that `report` and `--resume`
 /// know what happened.
-fn execute_or_mark(loaded: &Loaded, ready: &[ReadyModel], writer: &mut RunWriter, done: &HashSet<JobKey>) -> Result<()> {
+fn execute_or_mark(
+    loaded: &Loaded,
+    ready: &[ReadyModel],
+    writer: &mut RunWriter,
+    done: &HashSet<JobKey>,
+) -> Result<()> {
     execute(loaded, ready, writer, done).inspect_err(|e| {
         let note = format!("stopped by an error: {e:#}; finished samples are kept, resume with `lfmbench run --resume`");
         let _ = writer.finish(RunState::Incomplete, Some(note));
@@ -453,6 +498,23 @@ fn run_one(
     writer: &mut RunWriter,
     engine_written: &mut bool,
 ) -> Result<Outcome> {
+    let is_http = pj.job.backend == BackendKind::Http;
+    let interrupted = || INTERRUPTED.load(Ordering::SeqCst);
+    if let (true, Part::ColdStart { prompt }) = (is_http, &pj.job.part) {
+        // A server lfmbench starts: timed here, spawn -> ready -> first token.
+        let body = http_server::cold_start(&pj.job, prompt, pj.drop_cache, timeout, &interrupted);
+        return store_runner_record(writer, pj, body);
+    }
+    // An http bench: start the server first (start_command) or note its pid.
+    let server = match (is_http, &pj.job.part) {
+        (true, Part::Bench { .. }) => {
+            match http_server::bench_begin(&pj.job, timeout, &interrupted) {
+                Ok(s) => Some(s),
+                Err(f) => return store_runner_record(writer, pj, Body::Failure(f)),
+            }
+        }
+        _ => None,
+    };
     let mut page_cache = None;
     let mut resident_before = None;
     if let Some(drop) = pj.drop_cache {
@@ -464,6 +526,7 @@ fn run_one(
         resident_before = pagecache::resident_fraction(&pj.job.path);
     }
     let mut loaded_ms = None;
+    let mut own_peak = None;
     let mut first_token = None;
     let mut store_err: Option<anyhow::Error> = None;
     let model = pj.job.model.clone();
@@ -491,6 +554,10 @@ fn run_one(
                 Ok(())
             }
             WorkerMsg::Record(rec) => writer.append(&rec),
+            WorkerMsg::Peak { peak_rss_bytes } => {
+                own_peak = Some(peak_rss_bytes);
+                Ok(())
+            }
             WorkerMsg::Error { stage, message } => writer.append(&Record {
                 model: model.clone(),
                 round,
@@ -530,6 +597,16 @@ fn run_one(
         });
     }
     match &pj.job.part {
+        Part::Bench { .. } if is_http => {
+            // The server's memory, where lfmbench can know it (else NOT MEASURED).
+            if let Some(m) = server.and_then(|s| s.finish(&pj.job)) {
+                writer.append(&Record {
+                    model,
+                    round,
+                    body: Body::Memory(m),
+                })?;
+            }
+        }
         Part::Bench { .. } => {
             let bytes = std::fs::metadata(&pj.job.path)
                 .map(|m| m.len())
@@ -538,8 +615,14 @@ fn run_one(
                 model,
                 round,
                 body: Body::Memory(MemorySample {
-                    peak_rss_bytes: res.exit.peak_rss_bytes,
-                    source: "wait4 ru_maxrss of the worker process".into(),
+                    // The worker's own VmHWM where the OS gives it; wait4's ru_maxrss
+                    // also counts the parent's pages copied before exec.
+                    peak_rss_bytes: own_peak.unwrap_or(res.exit.peak_rss_bytes),
+                    source: if own_peak.is_some() {
+                        "VmHWM of the worker process (its own address space)".into()
+                    } else {
+                        "wait4 ru_maxrss of the worker process".into()
+                    },
                     model_file_bytes: bytes,
                     use_mmap: pj.job.settings.use_mmap,
                 }),
@@ -588,6 +671,27 @@ fn run_one(
     }
     Ok(Outcome {
         ok: true,
+        interrupted: false,
+    })
+}
+
+/// Store the record of a job the runner ran itself (an http server's start-up); an
+/// interrupted job stores nothing, as for a killed worker.
+fn store_runner_record(writer: &mut RunWriter, pj: &PlannedJob, body: Body) -> Result<Outcome> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Ok(Outcome {
+            ok: false,
+            interrupted: true,
+        });
+    }
+    let ok = !matches!(body, Body::Failure(_));
+    writer.append(&Record {
+        model: pj.job.model.clone(),
+        round: pj.job.round,
+        body,
+    })?;
+    Ok(Outcome {
+        ok,
         interrupted: false,
     })
 }

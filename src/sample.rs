@@ -51,6 +51,11 @@ pub struct DecodeSample {
     pub valid: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalid_reason: Option<String>,
+    /// How the figures were obtained when a backend cannot measure them as the
+    /// in-process one does (http: server timings or client-side chunk times, and where
+    /// token counts came from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Prefill throughput: `n_tokens` prompt tokens evaluated in batches of `n_batch`
@@ -61,6 +66,11 @@ pub struct PrefillSample {
     pub n_batch: u32,
     pub elapsed_ms: f64,
     pub tokens_per_s: f64,
+    /// How the figures were obtained when a backend cannot measure them as the
+    /// in-process one does (http: server timings or client-side chunk times, and where
+    /// token counts came from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Why a generation stopped.
@@ -99,6 +109,11 @@ pub struct ChatSample {
     pub valid: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalid_reason: Option<String>,
+    /// How the figures were obtained when a backend cannot measure them as the
+    /// in-process one does (http: server timings or client-side chunk times, and where
+    /// token counts came from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Whether the model file's pages were in the OS page cache when a cold start began.
@@ -191,6 +206,7 @@ mod tests {
                 n_batch: 256,
                 elapsed_ms: 100.0,
                 tokens_per_s: 5120.0,
+                note: None,
             }),
         };
         let line = serde_json::to_string(&r).expect("serialize");

@@ -13,7 +13,8 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{Backend, EngineInfo, Eog, Session, TokenEvent};
-use crate::config::{Resolved, Workload};
+use crate::config::models::HttpSettings;
+use crate::config::{BackendKind, Resolved, Workload};
 use crate::sample::{Body, ChatSample, DecodeSample, PrefillSample, Record, StopReason};
 
 /// What a worker is asked to do.
@@ -28,6 +29,13 @@ pub struct Job {
     pub round: u32,
     pub warmup: u32,
     pub part: Part,
+    /// Which engine runs the model (models.toml `backend`).
+    #[serde(default)]
+    pub backend: BackendKind,
+    /// The server of an http model (its API key is read from the environment, never
+    /// carried here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpSettings>,
 }
 
 /// The part of a round one process runs.
@@ -58,6 +66,10 @@ pub enum WorkerMsg {
     },
     Record(Record),
     /// A workload failed; the others still run.
+    /// Bench: the worker's own peak RSS after its workloads (Linux VmHWM).
+    Peak {
+        peak_rss_bytes: u64,
+    },
     Error {
         stage: String,
         message: String,
@@ -78,6 +90,9 @@ pub fn main(job_json: &str) -> Result<()> {
     emit(&WorkerMsg::Started)?;
     let job: Job = serde_json::from_str(job_json).context("worker: malformed job")?;
     crate::fault::maybe_inject(&job.model, "start");
+    if job.backend == BackendKind::Http {
+        return crate::backend::http::run_worker(&job, &mut |m| emit(&m));
+    }
     let mut backend =
         crate::backend::llama::Llama::new(job.path.clone(), job.chat_template.clone())?;
     emit(&WorkerMsg::Engine(backend.info()))?;
@@ -117,6 +132,11 @@ pub fn run_job(
                         message: format!("{e:#}"),
                     })?;
                 }
+            }
+            if let Some(bytes) = crate::measure::rss::own_peak_rss_bytes() {
+                out(WorkerMsg::Peak {
+                    peak_rss_bytes: bytes,
+                })?;
             }
         }
     }
@@ -164,6 +184,7 @@ fn run_workload(
                         n_batch: job.settings.n_batch,
                         elapsed_ms,
                         tokens_per_s: f64::from(*tokens) * 1000.0 / elapsed_ms,
+                        note: None,
                     })))?;
                 }
             }
@@ -222,6 +243,7 @@ fn decode_once(s: &mut dyn Session, depth: u32, tokens: u32) -> Result<DecodeSam
                 g.n_generated, tokens, g.stop
             )
         }),
+        note: None,
     })
 }
 
@@ -260,5 +282,6 @@ fn chat_once(s: &mut dyn Session, index: u32, prompt: &str, max_tokens: u32) -> 
             };
             format!("zero-token answer: {why}. This is a defect (a broken chat template or end-of-generation handling), not a feature")
         }),
+        note: None,
     })
 }

@@ -141,7 +141,9 @@ fn broken_model_files_are_reported_before_any_model_runs() {
     let bad_s = bad.display().to_string();
     let swap = |path: &str| models.replace(&smol, path);
     let real = std::fs::read(util::smol()).expect("smol bytes");
-    let cases: Vec<(Option<Vec<u8>>, String, Vec<&str>)> = vec![
+    // (bytes written to bad.gguf first, models.toml, expected words)
+    type Case<'a> = (Option<Vec<u8>>, String, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         (Some(Vec::new()), swap(&bad_s), vec!["bad.gguf", "empty"]),
         (
             Some(b"PK\x03\x04 not a gguf at all".to_vec()),

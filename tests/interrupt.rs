@@ -19,7 +19,7 @@ fn sigint_keeps_samples_and_resume_completes_the_run() {
         "suite.toml",
         &tiny_suite("").replace("rounds = 2", "rounds = 3"),
     );
-    let mut child = sb
+    let child = sb
         .cmd(&["run", "suite.toml"])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -27,12 +27,12 @@ fn sigint_keeps_samples_and_resume_completes_the_run() {
     // Wait until some jobs are done, then interrupt the parent as a terminal would.
     let t = Instant::now();
     let jobs = loop {
-        if let Ok(rd) = std::fs::read_dir(sb.path().join("reports/runs")) {
-            if let Some(Ok(e)) = rd.into_iter().next() {
-                let j = e.path().join("jobs.jsonl");
-                if lines(&j) >= 4 {
-                    break j;
-                }
+        if let Ok(rd) = std::fs::read_dir(sb.path().join("reports/runs"))
+            && let Some(Ok(e)) = rd.into_iter().next()
+        {
+            let j = e.path().join("jobs.jsonl");
+            if lines(&j) >= 4 {
+                break j;
             }
         }
         assert!(t.elapsed() < Duration::from_secs(180), "no progress");

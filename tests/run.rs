@@ -46,7 +46,7 @@ fn a_run_measures_every_workload_consistently() {
         assert_eq!(chat.len(), 4);
         for c in &chat {
             let n = c["n_generated"].as_u64().expect("n");
-            assert!(n >= 1 && n <= 12, "{c}");
+            assert!((1..=12).contains(&n), "{c}");
             let ttft = f(c, "ttft_ms");
             let e2e = f(c, "e2e_ms");
             let itl: Vec<f64> = c["itl_ms"]
@@ -237,4 +237,51 @@ fn a_malformed_suite_is_rejected_with_file_and_line() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.toml:6:10"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn peak_rss_agrees_with_usr_bin_time() {
+    let sb = Sandbox::new();
+    if !std::path::Path::new("/usr/bin/time").exists() {
+        panic!("/usr/bin/time is missing: scripts/setup.sh installs it (Debian package `time`)");
+    }
+    let job = serde_json::json!({
+        "model": "gemma",
+        "path": util::gemma(),
+        "settings": {"threads": 2, "n_ctx": 512, "n_batch": 64, "n_gpu_layers": 0, "use_mmap": true},
+        "chat_template": "gemma",
+        "round": 0,
+        "warmup": 0,
+        "part": {"part": "bench", "workloads": [{"kind": "decode", "tokens": 8, "depths": [0]}]}
+    });
+    let o = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(env!("CARGO_BIN_EXE_lfmbench"))
+        .arg("__worker")
+        .arg(job.to_string())
+        .current_dir(sb.path())
+        .output()
+        .expect("time");
+    assert!(o.status.success(), "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let ours = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["msg"] == "peak")
+        .and_then(|v| v["peak_rss_bytes"].as_f64())
+        .expect("the worker reports its peak");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let theirs_kb: f64 = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .expect("time -v output");
+    let theirs = theirs_kb * 1024.0;
+    assert!(
+        (ours - theirs).abs() / theirs < 0.05,
+        "lfmbench {ours} vs /usr/bin/time {theirs}"
+    );
 }

@@ -6,6 +6,7 @@
 //! one became available. Timing of workloads is done by the caller around these calls;
 //! a backend only reports what happened.
 
+pub mod http;
 pub mod llama;
 
 use std::time::Instant;

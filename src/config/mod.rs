@@ -301,15 +301,79 @@ fn validate_models(path: &Path, text: &str, models: &ModelsFile) -> Result<(), C
             .at_text(text, &needle)
             .help("add `http = { base_url = \"http://127.0.0.1:8080\", model = \"…\" }`"));
         }
-        if let Some(h) = &m.sha256 {
-            if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(ConfigError::new(
-                    path,
-                    format!("model `{}`: sha256 must be 64 hex digits", m.id),
-                )
-                .at_text(text, h)
-                .help("paste the output of `sha256sum FILE`, or remove the line"));
-            }
+        validate_http(path, text, m, &needle)?;
+        if let Some(h) = &m.sha256
+            && (h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()))
+        {
+            return Err(ConfigError::new(
+                path,
+                format!("model `{}`: sha256 must be 64 hex digits", m.id),
+            )
+            .at_text(text, h)
+            .help("paste the output of `sha256sum FILE`, or remove the line"));
+        }
+    }
+    Ok(())
+}
+
+/// The http table of a model: only with backend = "http", and every field usable.
+fn validate_http(path: &Path, text: &str, m: &ModelEntry, needle: &str) -> Result<(), ConfigError> {
+    let err = |msg: String, help: &str| {
+        Err(ConfigError::new(path, format!("model `{}`: {msg}", m.id))
+            .at_text(text, needle)
+            .help(help))
+    };
+    let Some(h) = &m.http else {
+        return Ok(());
+    };
+    if m.backend != BackendKind::Http {
+        return err(
+            "has an http table but backend is not \"http\"".into(),
+            "add `backend = \"http\"` to measure it through its server, or remove the http table",
+        );
+    }
+    if m.twin.is_some() {
+        return err(
+            "a twin cannot be served over http".into(),
+            "remove `twin`; an http model may name the file its server reads with `path`",
+        );
+    }
+    if let Err(e) = crate::backend::http::client::Endpoint::parse(&h.base_url) {
+        return err(
+            format!("base_url {e}"),
+            "e.g. base_url = \"http://127.0.0.1:8080\"",
+        );
+    }
+    if h.pid.is_some() && h.start_command.is_some() {
+        return err(
+            "sets both `pid` and `start_command`".into(),
+            "`pid` names a server that is already running; `start_command` has lfmbench start one. Keep one",
+        );
+    }
+    if let Some(cmd) = &h.start_command
+        && cmd.first().is_none_or(|p| p.trim().is_empty())
+    {
+        return err(
+            "start_command is empty".into(),
+            "give the program and its arguments, e.g. [\"llama-server\", \"-m\", \"model.gguf\", \"--port\", \"8080\"]",
+        );
+    }
+    if h.timeout_s == Some(0) {
+        return err(
+            "http timeout_s = 0 would fail every request at once".into(),
+            "set the seconds a request may wait for the server, e.g. 60, or remove it",
+        );
+    }
+    if let Some(var) = &h.api_key_env {
+        let valid = !var.is_empty()
+            && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !var.starts_with(|c: char| c.is_ascii_digit());
+        if !valid {
+            // Never echo the value: it may be a pasted key.
+            return err(
+                "api_key_env is not the name of an environment variable".into(),
+                "api_key_env names a variable that holds the key (e.g. api_key_env = \"MY_KEY\" and `export MY_KEY=…`); never put the key itself in models.toml, it is stored with every run",
+            );
         }
     }
     Ok(())
@@ -408,12 +472,12 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
                     "lower the token count or raise n_ctx in [backend] (or the model's overrides)",
                 ));
             }
-            if let Workload::Chat { prompts, .. } = w {
-                if prompts.is_empty() {
-                    return Err(ConfigError::new(p, "a chat workload has no prompts")
-                        .at_text(t, "kind = \"chat\"")
-                        .help("add prompts = [\"…\"]"));
-                }
+            if let Workload::Chat { prompts, .. } = w
+                && prompts.is_empty()
+            {
+                return Err(ConfigError::new(p, "a chat workload has no prompts")
+                    .at_text(t, "kind = \"chat\"")
+                    .help("add prompts = [\"…\"]"));
             }
             if let Workload::Decode { tokens: 0, .. } | Workload::Prefill { tokens: 0 } = w {
                 return Err(ConfigError::new(
@@ -484,6 +548,56 @@ mod tests {
         let e = parse_toml::<Suite>(Path::new("s.toml"), text).expect_err("unknown key");
         assert_eq!(e.line, Some(6), "{e}");
         assert!(e.to_string().contains("did you mean `rounds`"), "{e}");
+    }
+
+    fn http_models(entry: &str) -> Result<ModelsFile, ConfigError> {
+        let text =
+            format!("[[model]]\nid = \"h\"\nfamily = \"llama\"\nbackend = \"http\"\n{entry}\n");
+        let p = Path::new("models.toml");
+        let m: ModelsFile = parse_toml(p, &text)?;
+        validate_models(p, &text, &m)?;
+        Ok(m)
+    }
+
+    #[test]
+    fn http_models_validate() {
+        let m = http_models(
+            "http = { base_url = \"http://127.0.0.1:8080\", model = \"m\", api_key_env = \"MY_KEY\", timeout_s = 5 }",
+        )
+        .expect("valid");
+        assert_eq!(m.models[0].http.as_ref().and_then(|h| h.timeout_s), Some(5));
+        for (entry, want) in [
+            (
+                "http = { base_url = \"https://x\" }",
+                "https is not supported",
+            ),
+            (
+                "http = { base_url = \"http://h:1\", pid = 1, start_command = [\"s\"] }",
+                "both `pid` and `start_command`",
+            ),
+            (
+                "http = { base_url = \"http://h:1\", start_command = [] }",
+                "start_command is empty",
+            ),
+            (
+                "http = { base_url = \"http://h:1\", api_key_env = \"sk-abc123\" }",
+                "not the name",
+            ),
+            (
+                "http = { base_url = \"http://h:1\", timeout_s = 0 }",
+                "timeout_s = 0",
+            ),
+            ("twin = \"x\"\nhttp = { base_url = \"http://h:1\" }", "twin"),
+        ] {
+            let e = http_models(entry).expect_err(entry);
+            assert!(e.to_string().contains(want), "{entry}: {e}");
+            assert!(!e.to_string().contains("sk-abc123"), "{e}");
+        }
+        let e = http_models("").expect_err("no table");
+        assert!(
+            e.to_string().contains("without an [model.http] table"),
+            "{e}"
+        );
     }
 
     #[test]

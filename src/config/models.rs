@@ -88,6 +88,10 @@ pub struct HttpSettings {
     /// Process id of an already running server, for its peak RSS.
     #[serde(default)]
     pub pid: Option<u32>,
+    /// Seconds a request may wait for any byte from the server before it fails (idle
+    /// timeout; a stream that keeps delivering tokens never times out). Default 60.
+    #[serde(default)]
+    pub timeout_s: Option<u64>,
 }
 
 impl ModelEntry {

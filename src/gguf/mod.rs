@@ -2,10 +2,32 @@
 //!
 //! OWNED BY: the twin work (issue 3). The reader API below is what the rest of lfmbench
 //! uses; keep its shape.
+//!
+//! - [`reader`]: a header parser that checks everything llama.cpp's loader checks, guards
+//!   every allocation against hostile lengths and never panics;
+//! - [`writer`]: GGUF v3 writing with streamed tensor data;
+//! - [`types`]: ggml tensor types (block sizes) and llama.cpp file types (quant names);
+//! - [`arch`]: the architectures the linked llama.cpp knows.
 
+pub mod arch;
+pub mod reader;
+pub mod types;
+pub mod value;
+pub mod writer;
+
+use std::io::BufReader;
 use std::path::Path;
 
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
+
+pub use reader::{Gguf, GgufError};
+pub use value::Value;
+
+/// Metadata key naming the architecture a twin copies (lfmbench's own key).
+pub const TWIN_OF_KEY: &str = "lfmbench.twin.of";
+/// Metadata key holding the seed of a twin's random weights.
+pub const TWIN_SEED_KEY: &str = "lfmbench.twin.seed";
 
 /// What a GGUF file says about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,24 +55,90 @@ pub struct TwinMark {
     pub seed: u64,
 }
 
+/// Parse the header of the GGUF file at `path` (tensor data is not read, only its extent
+/// checked against the file's length). Errors name the file and say what to do.
+pub fn read(path: &Path) -> anyhow::Result<Gguf> {
+    let f = std::fs::File::open(path)
+        .with_context(|| format!("{}: cannot open the model file", path.display()))?;
+    let len = f
+        .metadata()
+        .with_context(|| format!("{}: cannot read the file's size", path.display()))?
+        .len();
+    reader::parse(BufReader::with_capacity(1 << 16, f), len).map_err(|e| located(path, e))
+}
+
+fn located(path: &Path, e: GgufError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {e}\n  help: {}", path.display(), e.help())
+}
+
 /// Read and check a GGUF header: magic, version, metadata, tensor infos, and that the
 /// file is long enough for every tensor it declares (a truncated download is caught here).
 pub fn read_info(path: &Path) -> anyhow::Result<GgufInfo> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut magic = [0u8; 4];
-    f.read_exact(&mut magic)?;
-    anyhow::ensure!(&magic == b"GGUF", "{} is not a GGUF file", path.display());
-    // Placeholder until the full reader lands: only the magic is checked.
+    let g = read(path)?;
+    info_of(&g).map_err(|e| located(path, e))
+}
+
+/// The summary of a parsed header; fails on a missing or unknown architecture.
+pub fn info_of(g: &Gguf) -> Result<GgufInfo, GgufError> {
+    let architecture = match g.get("general.architecture") {
+        Some(Value::Str(a)) => a.clone(),
+        Some(v) => {
+            return Err(GgufError::Invalid(format!(
+                "general.architecture must be a string, it is a {}",
+                v.type_name()
+            )));
+        }
+        None => return Err(GgufError::NoArchitecture),
+    };
+    if !arch::is_known(&architecture) {
+        return Err(GgufError::UnknownArchitecture(architecture));
+    }
+    let n_params = g
+        .tensors
+        .iter()
+        .fold(0u64, |a, t| a.saturating_add(t.n_elements));
+    let quant = g
+        .get_u64("general.file_type")
+        .and_then(|v| u32::try_from(v).ok())
+        .and_then(types::file_type_name)
+        .map(str::to_string)
+        .unwrap_or_else(|| dominant_type(g));
+    let twin = match (g.get_str(TWIN_OF_KEY), g.get_u64(TWIN_SEED_KEY)) {
+        (Some(of), seed) => Some(TwinMark {
+            of: of.to_string(),
+            seed: seed.unwrap_or(0),
+        }),
+        _ => None,
+    };
     Ok(GgufInfo {
-        version: 0,
-        architecture: "?".into(),
-        name: None,
-        n_params: 0,
-        quant: "?".into(),
-        file_bytes: f.metadata()?.len(),
-        n_tensors: 0,
-        has_chat_template: false,
-        twin: None,
+        version: g.version,
+        architecture,
+        name: g.get_str("general.name").map(str::to_string),
+        n_params,
+        quant,
+        file_bytes: g.file_bytes,
+        n_tensors: g.tensors.len() as u64,
+        has_chat_template: g
+            .get_str("tokenizer.chat_template")
+            .is_some_and(|t| !t.trim().is_empty()),
+        twin,
     })
 }
+
+/// The tensor type holding the most elements ("?" for a file without tensors).
+fn dominant_type(g: &Gguf) -> String {
+    let mut by_type: Vec<(&'static str, u64)> = Vec::new();
+    for t in &g.tensors {
+        match by_type.iter_mut().find(|(n, _)| *n == t.ty.name) {
+            Some((_, c)) => *c = c.saturating_add(t.n_elements),
+            None => by_type.push((t.ty.name, t.n_elements)),
+        }
+    }
+    by_type
+        .into_iter()
+        .max_by_key(|(_, c)| *c)
+        .map_or_else(|| "?".to_string(), |(n, _)| n.to_string())
+}
+
+#[cfg(test)]
+mod tests;

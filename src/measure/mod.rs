@@ -1,6 +1,7 @@
 //! Measurement helpers that are not the model's own timing: the host fingerprint,
 //! peak RSS of child processes, and page-cache control for cold starts.
 
+pub mod bandwidth;
 pub mod host;
 pub mod pagecache;
 pub mod rss;

@@ -58,11 +58,48 @@ fn maxrss_to_bytes(v: u64) -> u64 {
     }
 }
 
-/// This process's own peak RSS so far (Linux: VmHWM from /proc/self/status).
+/// This process's own peak RSS so far, counting only its own address space.
+///
+/// Linux: `VmHWM` of /proc/self/status. (`ru_maxrss`, from getrusage or wait4, also
+/// carries the high-water mark of the address space the process had before `exec` — a
+/// copy of its parent's — so a worker started by a large parent would read too high.)
+/// Elsewhere: getrusage's ru_maxrss.
 pub fn own_peak_rss_bytes() -> Option<u64> {
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        return parse_vm_hwm(&status);
+    }
     // SAFETY: rusage is plain old data.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: valid pointer.
     let r = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     (r == 0).then(|| maxrss_to_bytes(usage.ru_maxrss as u64))
+}
+
+/// `VmHWM:   123456 kB` → bytes.
+fn parse_vm_hwm(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn vm_hwm_is_read_in_bytes() {
+        assert_eq!(
+            super::parse_vm_hwm("Name:\tx\nVmHWM:\t  2048 kB\nVmRSS:\t1 kB\n"),
+            Some(2048 * 1024)
+        );
+        assert_eq!(super::parse_vm_hwm("Name:\tx\n"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn own_peak_grows_with_touched_memory() {
+        let before = super::own_peak_rss_bytes().expect("peak");
+        let v = vec![1u8; 64 << 20];
+        let after = super::own_peak_rss_bytes().expect("peak");
+        assert!(after >= before + (60 << 20), "{before} → {after}");
+        drop(v);
+    }
 }

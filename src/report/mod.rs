@@ -1,23 +1,160 @@
-//! Reports built from stored runs only: terminal tables, markdown, charts, JSON.
+//! Reports built from stored runs only — a model is never re-run here. The same samples
+//! always give byte-identical output: no clock is read, everything is ordered, charts
+//! have fixed sizes and an embedded font.
 //!
-//! OWNED BY: the report work (issue 4).
+//! - `view` — the view-model, built once per run (statistics, verdict, completeness);
+//! - `markdown` — PHASE_0_FINDINGS.md;
+//! - `charts` — SVG + PNG figures (`glyphs` fixes PNG text placement);
+//! - `terminal`, `json` — the verdict for `run` and `report` on stdout.
+//!
+//! Renderers return strings and bytes; only [`cli`] writes files.
 
+pub mod charts;
+mod glyphs;
+pub mod json;
+pub mod markdown;
+pub mod terminal;
+pub mod view;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::ReportArgs;
-use crate::store::StoredRun;
+use anyhow::Context;
 
-/// `lfmbench report …`
-pub fn cli(_args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("report is not implemented yet")
+use crate::cli::{FailOn, Format, ReportArgs};
+use crate::store::{self, StoredRun};
+use crate::verdict::Decision;
+use view::RunView;
+
+/// Exit status when `--fail-on` is met.
+pub const FAIL_EXIT: u8 = 3;
+
+/// The findings of some runs: the markdown and the chart files (names relative to the
+/// `charts/` folder beside the markdown).
+#[derive(Debug)]
+pub struct Findings {
+    pub markdown: String,
+    pub charts: Vec<(String, Vec<u8>)>,
+}
+
+/// Views of `runs`, machines named uniquely.
+pub fn views(runs: &[StoredRun]) -> Vec<RunView<'_>> {
+    let names = view::machine_names(runs);
+    runs.iter()
+        .zip(names)
+        .map(|(r, name)| view::build(r, name))
+        .collect()
+}
+
+/// Render the findings document and its charts (no I/O).
+pub fn findings(views: &[RunView<'_>]) -> anyhow::Result<Findings> {
+    let mut refs = Vec::new();
+    let mut files = Vec::new();
+    for (i, v) in views.iter().enumerate() {
+        let prefix = if views.len() > 1 {
+            format!("run{}-", i + 1)
+        } else {
+            String::new()
+        };
+        let r = charts::render_run(v, &prefix)?;
+        refs.push(r.refs);
+        files.extend(r.files);
+    }
+    Ok(Findings {
+        markdown: markdown::render(views, &refs),
+        charts: files,
+    })
+}
+
+/// The worst decision of several runs.
+pub fn worst(views: &[RunView<'_>]) -> Decision {
+    views
+        .iter()
+        .map(|v| v.verdict.decision)
+        .max()
+        .unwrap_or(Decision::Inconclusive)
+}
+
+/// The exit status `--fail-on` asks for: 3 on NO-GO (`no-go`), 3 on anything but GO
+/// (`conditional`), else 0 whatever the verdict.
+pub fn exit_status(decision: Decision, fail_on: Option<FailOn>) -> u8 {
+    match (fail_on, decision) {
+        (Some(FailOn::NoGo), Decision::NoGo) => FAIL_EXIT,
+        (Some(FailOn::Conditional), d) if d != Decision::Go => FAIL_EXIT,
+        _ => 0,
+    }
+}
+
+fn print_verdict(views: &[RunView<'_>], format: Format) -> anyhow::Result<()> {
+    use std::io::Write;
+    let text = match format {
+        Format::Table => terminal::render(views, terminal::colour_enabled()),
+        Format::Json => json::render(views)?,
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("cannot write the verdict to stdout")
+}
+
+/// Where the charts of `out` go: `charts/` beside it.
+pub fn charts_dir(out: &Path) -> PathBuf {
+    out.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("charts")
+}
+
+/// Write the findings: the markdown at `out`, the charts under `charts/` beside it.
+pub fn write(f: &Findings, out: &Path) -> anyhow::Result<()> {
+    let dir = charts_dir(out);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the charts folder {}", dir.display()))?;
+    for (name, bytes) in &f.charts {
+        store::write_atomic(&dir.join(name), bytes)?;
+    }
+    store::write_atomic(out, f.markdown.as_bytes())
+}
+
+/// `lfmbench report [RUN…]`
+pub fn cli(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let dirs = if args.runs.is_empty() {
+        vec![store::newest(&args.runs_dir)?]
+    } else {
+        args.runs.clone()
+    };
+    let runs: Vec<StoredRun> = dirs
+        .iter()
+        .map(|d| store::load(d))
+        .collect::<anyhow::Result<_>>()?;
+    let views = views(&runs);
+    let f = findings(&views)?;
+    write(&f, &args.out)?;
+    eprintln!(
+        "wrote {} and {} chart files in {}",
+        args.out.display(),
+        f.charts.len(),
+        charts_dir(&args.out).display()
+    );
+    print_verdict(&views, args.format)?;
+    Ok(ExitCode::from(exit_status(worst(&views), args.fail_on)))
 }
 
 /// Printed at the end of `lfmbench run`: the verdict matrix. Returns the exit code that
 /// `--fail-on` asks for.
 pub fn after_run(
-    _run: &StoredRun,
-    _format: crate::cli::Format,
-    _fail_on: Option<crate::cli::FailOn>,
+    run: &StoredRun,
+    format: Format,
+    fail_on: Option<FailOn>,
 ) -> anyhow::Result<ExitCode> {
-    Ok(ExitCode::SUCCESS)
+    let views = views(std::slice::from_ref(run));
+    print_verdict(&views, format)?;
+    eprintln!(
+        "findings with charts: lfmbench report {}",
+        run.dir.display()
+    );
+    Ok(ExitCode::from(exit_status(worst(&views), fail_on)))
 }
+
+#[cfg(test)]
+mod tests;

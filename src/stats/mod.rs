@@ -1,6 +1,24 @@
-//! Statistics as pure functions over samples: no I/O, no printing.
+//! Statistics as pure functions over samples: no I/O, no printing, no clocks.
 //!
-//! OWNED BY: the report work (issue 4); the basics below are used by the run summary.
+//! - [`sample`]: [`Sample`] and [`Rounds`], value types that refuse NaN, infinities and
+//!   too few points, so every function downstream can assume clean input;
+//! - [`percentile`]: percentiles through an HDR histogram (3 significant digits) and the
+//!   rule for when a sample can carry a percentile at all;
+//! - [`spread`]: min/max, MAD and IQR;
+//! - [`bootstrap`]: a seeded percentile bootstrap over rounds, for one model's statistic
+//!   and for a candidate/baseline ratio paired by round.
+//!
+//! The basics below (`sorted`, `quantile_sorted`, `median`) are also used by the run
+//! summary.
+
+pub mod bootstrap;
+pub mod percentile;
+pub mod sample;
+pub mod spread;
+
+pub use bootstrap::{Estimate, paired_ratio, pooled};
+pub use percentile::{Quantization, min_samples_for};
+pub use sample::{Rounds, Sample, StatsError};
 
 /// Values sorted ascending, NaN dropped.
 pub fn sorted(values: &[f64]) -> Vec<f64> {
@@ -26,6 +44,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     quantile_sorted(&sorted(values), 0.5)
 }
 
+/// Arithmetic mean; `None` when empty.
+pub fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +61,11 @@ mod tests {
         let s = sorted(&[10.0, 20.0, 30.0, 40.0, 50.0]);
         assert_eq!(quantile_sorted(&s, 0.95), Some(48.0));
         assert_eq!(quantile_sorted(&s, 0.0), Some(10.0));
+    }
+
+    #[test]
+    fn mean_by_hand() {
+        assert_eq!(mean(&[1.0, 2.0, 6.0]), Some(3.0));
+        assert_eq!(mean(&[]), None);
     }
 }

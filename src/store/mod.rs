@@ -65,8 +65,15 @@ pub struct RunMeta {
     /// Models named by the suite but not run (file missing, skipped with --keep-going).
     #[serde(default)]
     pub skipped: Vec<Skipped>,
+    /// Metrics that cannot be measured for a model, and why (e.g. the memory of a remote
+    /// http server); such a model has no records for them, by design.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_measured: Vec<NotMeasured>,
     pub rounds: u32,
     pub inputs: Vec<InputHash>,
+    /// The backend settings each model ran with (threads resolved to a number).
+    #[serde(default)]
+    pub settings: std::collections::BTreeMap<String, crate::config::Resolved>,
     /// Where the suite and models.toml were read from (for `--resume`).
     #[serde(default)]
     pub suite_path: Option<PathBuf>,
@@ -77,6 +84,15 @@ pub struct RunMeta {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     pub model: String,
+    pub reason: String,
+}
+
+/// Metrics that cannot be measured for one model, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotMeasured {
+    pub model: String,
+    /// Metric names, as criteria use them (`memory.peak_rss_bytes`, …).
+    pub metrics: Vec<String>,
     pub reason: String,
 }
 
@@ -343,11 +359,22 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_full_disk_is_a_clear_error() {
-        let mut full = OpenOptions::new().append(true).open("/dev/full").expect("/dev/full");
-        let e = append_line(&mut full, &serde_json::json!({"a": 1}), "samples.jsonl", Path::new("reports/runs/x"))
-            .expect_err("writing to a full device fails");
+        let mut full = OpenOptions::new()
+            .append(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let e = append_line(
+            &mut full,
+            &serde_json::json!({"a": 1}),
+            "samples.jsonl",
+            Path::new("reports/runs/x"),
+        )
+        .expect_err("writing to a full device fails");
         let msg = format!("{e:#}");
-        assert!(msg.contains("disk full") && msg.contains("samples written so far are intact"), "{msg}");
+        assert!(
+            msg.contains("disk full") && msg.contains("samples written so far are intact"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -359,17 +386,26 @@ mod tests {
         let mut w = Vec::new();
         let v: Vec<JobDone> = read_lines(&p, &mut w).expect("torn tail is tolerated");
         assert_eq!(v.len(), 1);
-        assert!(w[0].contains("jobs.jsonl:2") && w[0].contains("incomplete"), "{w:?}");
+        assert!(
+            w[0].contains("jobs.jsonl:2") && w[0].contains("incomplete"),
+            "{w:?}"
+        );
 
         std::fs::write(&p, format!("{good}\nnot json\n{good}\n")).expect("write");
         let e = read_lines::<JobDone>(&p, &mut Vec::new()).expect_err("corrupt middle line");
-        assert!(format!("{e:#}").contains("jobs.jsonl:2: not a valid record"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("jobs.jsonl:2: not a valid record"),
+            "{e:#}"
+        );
     }
 
     #[test]
     fn a_folder_that_is_not_a_run_is_named() {
         let dir = tempfile::tempdir().expect("tmp");
         let e = load(dir.path()).expect_err("not a run");
-        assert!(format!("{e:#}").contains("is not an lfmbench run folder"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("is not an lfmbench run folder"),
+            "{e:#}"
+        );
     }
 }

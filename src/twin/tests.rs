@@ -1,0 +1,301 @@
+//! Twins as files: every catalogued architecture generated (cached in models/twins/, as
+//! runs cache them) and read back with the catalogued parameter count; sizes against
+//! published files; `ensure` atomic and idempotent; generation reproducible.
+//!
+//! That each twin loads in llama.cpp and generates tokens is tested end to end through
+//! the binary in tests/twin.rs, on the same cached files.
+
+use std::path::{Path, PathBuf};
+
+use super::catalogue::{self, CATALOGUE};
+use super::*;
+use crate::gguf;
+
+/// The quantization each architecture is tested in: the phase-0 twins as models.toml
+/// uses them (Q4_K_M), SmolLM2 as the registry file (Q4_1), the larger ones in Q4_0
+/// (llama.cpp quantizes that several times faster than Q4_K_M; loading and generating
+/// do not depend on the type).
+pub fn test_quant(arch: &str) -> &'static str {
+    match arch {
+        "lfm2-350m" | "qwen3-0.6b" | "gemma3-270m" => "Q4_K_M",
+        "smollm2-135m" => "Q4_1",
+        _ => "Q4_0",
+    }
+}
+
+/// The cached twin of `arch` in `quant` (made on first use, like a run makes it).
+fn cached(arch: &str, quant: &str) -> PathBuf {
+    let a = catalogue::find(arch).expect("catalogued");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("models/twins")
+        .join(default_file_name(arch, quant, 0));
+    if let Some(made) = ensure_file(a, quant, &path).expect("twin generates") {
+        eprintln!(
+            "generated {}: {:.1} MB, weights {:.1} s, quantization {:.1} s",
+            path.display(),
+            made.bytes as f64 / 1e6,
+            made.f16_s,
+            made.quantize_s
+        );
+    }
+    path
+}
+
+fn real(name: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("models/cache")
+        .join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent (run scripts/fetch-test-models.sh)",
+            p.display()
+        );
+        None
+    }
+}
+
+fn rel(a: u64, b: u64) -> f64 {
+    (a as f64 - b as f64) / b as f64
+}
+
+/// read_info on each twin: the catalogued parameter count, architecture, quant, template
+/// and twin mark.
+#[test]
+fn every_twin_reads_back_as_catalogued() {
+    for a in CATALOGUE {
+        let q = test_quant(a.name);
+        let info = gguf::read_info(&cached(a.name, q)).expect("twin reads");
+        assert_eq!(info.n_params, a.n_params, "{}", a.name);
+        assert_eq!(info.architecture, a.family.arch(), "{}", a.name);
+        assert_eq!(info.quant, q, "{}", a.name);
+        assert!(info.has_chat_template, "{}", a.name);
+        assert_eq!(
+            info.twin,
+            Some(gguf::TwinMark {
+                of: a.name.into(),
+                seed: 0
+            })
+        );
+    }
+}
+
+/// Q4_K_M twins weigh what the published Q4_K_M files weigh (within 2%).
+#[test]
+fn q4_k_m_sizes_match_published_files() {
+    for a in CATALOGUE {
+        let Some((published, source)) = a.published_q4_k_m else {
+            continue;
+        };
+        let got = gguf::read_info(&cached(a.name, "Q4_K_M"))
+            .expect("twin reads")
+            .file_bytes;
+        let d = rel(got, published);
+        eprintln!(
+            "{}: twin {got} bytes, published {published} ({source}): {:+.2}%",
+            a.name,
+            d * 100.0
+        );
+        assert!(d.abs() < 0.02, "{}: {:+.2}%", a.name, d * 100.0);
+    }
+}
+
+/// The SmolLM2 Q4_1 twin against the registry file: size within 1%, same tensors of the
+/// same types and shapes, same architecture metadata.
+#[test]
+fn smollm2_twin_matches_the_real_file() {
+    let Some(real) = real("SmolLM2-135M-Instruct.Q4_1.gguf") else {
+        return;
+    };
+    let twin = cached("smollm2-135m", "Q4_1");
+    let (r, t) = (
+        gguf::read(&real).expect("real"),
+        gguf::read(&twin).expect("twin"),
+    );
+    let d = rel(t.file_bytes, r.file_bytes);
+    eprintln!(
+        "smollm2-135m Q4_1: twin {} bytes, real {}: {:+.2}%",
+        t.file_bytes,
+        r.file_bytes,
+        d * 100.0
+    );
+    assert!(d.abs() < 0.01, "{:+.2}%", d * 100.0);
+    let mut rt: Vec<_> = r
+        .tensors
+        .iter()
+        .map(|x| (&x.name, &x.dims, x.ty.name))
+        .collect();
+    let mut tt: Vec<_> = t
+        .tensors
+        .iter()
+        .map(|x| (&x.name, &x.dims, x.ty.name))
+        .collect();
+    rt.sort();
+    tt.sort();
+    assert_eq!(rt, tt, "tensor names, shapes and types");
+    for k in [
+        "llama.block_count",
+        "llama.context_length",
+        "llama.embedding_length",
+        "llama.feed_forward_length",
+        "llama.attention.head_count",
+        "llama.attention.head_count_kv",
+        "llama.rope.freq_base",
+        "llama.attention.layer_norm_rms_epsilon",
+        "llama.vocab_size",
+        "llama.rope.dimension_count",
+        "general.file_type",
+        "tokenizer.ggml.model",
+        "tokenizer.ggml.pre",
+        "tokenizer.ggml.bos_token_id",
+        "tokenizer.ggml.eos_token_id",
+    ] {
+        assert_eq!(r.get(k), t.get(k), "{k}");
+    }
+}
+
+/// The Gemma 3 twin against the registry file: same tensors, types and shapes.
+#[test]
+fn gemma3_twin_matches_the_real_file() {
+    let Some(real) = real("gemma-3-270m-q4_k_m.gguf") else {
+        return;
+    };
+    let twin = cached("gemma3-270m", "Q4_K_M");
+    let (r, t) = (
+        gguf::read(&real).expect("real"),
+        gguf::read(&twin).expect("twin"),
+    );
+    let d = rel(t.file_bytes, r.file_bytes);
+    eprintln!(
+        "gemma3-270m Q4_K_M: twin {} bytes, real {}: {:+.2}%",
+        t.file_bytes,
+        r.file_bytes,
+        d * 100.0
+    );
+    assert!(d.abs() < 0.02);
+    let shapes = |g: &gguf::Gguf| {
+        let mut v: Vec<_> = g
+            .tensors
+            .iter()
+            .map(|x| (x.name.clone(), x.dims.clone(), x.ty.name))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(shapes(&r), shapes(&t));
+}
+
+fn entry(toml: &str) -> crate::config::ModelEntry {
+    let f: crate::config::ModelsFile = toml::from_str(toml).expect("models.toml");
+    f.models.into_iter().next().expect("one model")
+}
+
+/// Byte-for-byte equality (memcmp per MiB; hashing 270 MB is slow in test builds).
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let open = |p: &Path| std::io::BufReader::new(std::fs::File::open(p).expect("open"));
+    let (mut fa, mut fb) = (open(a), open(b));
+    let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    loop {
+        let na = fa.read(&mut ba).expect("read");
+        if na == 0 {
+            return fb.read(&mut bb).expect("read") == 0;
+        }
+        if fb.read_exact(&mut bb[..na]).is_err() || ba[..na] != bb[..na] {
+            return false;
+        }
+    }
+}
+
+/// `ensure` makes the file named by `resolved_path` once, leaves no temporary files,
+/// and a second call keeps it; the same seed gives the same bytes.
+#[test]
+fn ensure_is_atomic_idempotent_and_reproducible() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let e = entry(
+        "[[model]]\nid = \"s\"\ntwin = \"smollm2-135m\"\nquant = \"F16\"\nfamily = \"llama\"\n",
+    );
+    let path = e.resolved_path(dir.path()).expect("a path");
+    assert_eq!(path, dir.path().join("models/twins/smollm2-135m-f16.gguf"));
+    ensure(&e, &path).expect("ensure");
+    let first = dir.path().join("first.gguf");
+    std::fs::copy(&path, &first).expect("copy");
+    let mtime = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    ensure(&e, &path).expect("ensure again");
+    assert_eq!(
+        std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        mtime,
+        "a current twin is not made again"
+    );
+    let names: Vec<String> = std::fs::read_dir(path.parent().expect("dir"))
+        .expect("list")
+        .map(|d| d.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["smollm2-135m-f16.gguf"], "no temporary files left");
+    let info = gguf::read_info(&path).expect("reads");
+    assert_eq!(info.quant, "F16");
+    assert_eq!(info.n_params, 134_515_008);
+
+    // Same seed, same bytes; another seed, other bytes.
+    let a = catalogue::find("smollm2-135m").expect("catalogued");
+    let again = dir.path().join("again.gguf");
+    generate(a, "F16", 0, &again).expect("generate");
+    assert!(same_bytes(&again, &first));
+    generate(a, "F16", 1, &again).expect("generate");
+    assert!(!same_bytes(&again, &first));
+    assert_eq!(
+        gguf::read_info(&again).expect("reads").twin,
+        Some(gguf::TwinMark {
+            of: "smollm2-135m".into(),
+            seed: 1
+        })
+    );
+
+    // An unreadable leftover is replaced …
+    std::fs::write(&path, b"GGUF").expect("write");
+    ensure(&e, &path).expect("ensure replaces");
+    assert!(same_bytes(&path, &first));
+    // … a real model never is.
+    let mut w = gguf::writer::Writer::new();
+    w.set("general.architecture", gguf::Value::str("llama"));
+    let mut bytes = Vec::new();
+    w.write(&mut bytes, &mut |_, _, _| Ok(())).expect("write");
+    std::fs::write(&path, &bytes).expect("write");
+    let msg = format!("{:#}", ensure(&e, &path).expect_err("refuses"));
+    assert!(msg.contains("refusing to overwrite"), "{msg}");
+    assert_eq!(std::fs::read(&path).expect("read"), bytes);
+}
+
+#[test]
+fn ensure_explains_bad_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let unknown = entry("[[model]]\nid = \"x\"\ntwin = \"lfm3-9b\"\nfamily = \"lfm2\"\n");
+    let e = ensure(&unknown, &dir.path().join("x.gguf")).expect_err("unknown");
+    let msg = format!("{e:#}");
+    assert!(
+        msg.contains("lfm3-9b") && msg.contains("lfm2-350m"),
+        "{msg}"
+    );
+    let bad_quant =
+        entry("[[model]]\nid = \"x\"\ntwin = \"lfm2-350m\"\nquant = \"Q9\"\nfamily = \"lfm2\"\n");
+    let msg = format!(
+        "{:#}",
+        ensure(&bad_quant, &dir.path().join("x.gguf")).expect_err("bad quant")
+    );
+    assert!(msg.contains("Q9") && msg.contains("Q4_K_M"), "{msg}");
+    assert!(!dir.path().join("x.gguf").exists());
+}
+
+#[test]
+fn list_shows_every_architecture_and_its_source() {
+    let t = list_table().to_string();
+    for a in CATALOGUE {
+        assert!(t.contains(a.name) && t.contains(a.source), "{}", a.name);
+    }
+    assert!(t.contains("16 (6 attn, 10 conv)"));
+}
