@@ -1,7 +1,9 @@
 //! Reading and rendering a stored run of Phase-0 size (4 models × 5 rounds: decode at two
 //! depths, prefill, 4 chat answers of 128 tokens, cold and warm starts, memory), written
 //! once to a temp folder through the store: loading it, the end-of-run summary table,
-//! and `lfmbench compare` of two such runs (bootstrap included).
+//! the findings report (view-model, verdict, markdown and charts), and `lfmbench
+//! compare` of two such runs (bootstrap included). Also the report of the checked-in
+//! fixture run (tests/fixtures/runs/smoke).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -39,6 +41,7 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
             tokens_per_s: tps,
             valid: true,
             invalid_reason: None,
+            note: None,
         })));
     }
     v.push(rec(Body::Prefill(PrefillSample {
@@ -46,6 +49,7 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
         n_batch: 256,
         elapsed_ms: 100.0,
         tokens_per_s: speed * 5000.0 * wobble(k + 3),
+        note: None,
     })));
     for p in 0..4u32 {
         let itl: Vec<f64> = (0..127u64)
@@ -66,6 +70,7 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
             text: "lorem ipsum ".repeat(40),
             valid: true,
             invalid_reason: None,
+            note: None,
         })));
     }
     for page_cache in [PageCache::Dropped, PageCache::Warm] {
@@ -104,6 +109,8 @@ fn write_run(out: &Path, id: &str, speed: f64) -> PathBuf {
         models: MODELS.iter().map(|m| m.to_string()).collect(),
         skipped: Vec::new(),
         rounds: 5,
+        not_measured: Vec::new(),
+        settings: Default::default(),
         inputs: Vec::new(),
         suite_path: None,
         models_path: None,
@@ -134,6 +141,28 @@ fn stored_run(c: &mut Criterion) {
     c.bench_function("summary table of a run", |b| {
         b.iter(|| lfmbench::store::summary::table(black_box(&old)).to_string())
     });
+    let mut g = c.benchmark_group("report");
+    g.sample_size(10);
+    let fixture = lfmbench::store::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs/smoke"),
+    )
+    .expect("tests/fixtures/runs/smoke");
+    for (name, run) in [("fixture smoke run", &fixture), ("phase0-sized run", &old)] {
+        g.bench_function(format!("findings (markdown + charts) of a {name}"), |b| {
+            b.iter(|| {
+                let views = lfmbench::report::views(std::slice::from_ref(black_box(run)));
+                lfmbench::report::findings(&views).map(|f| f.markdown.len() + f.charts.len())
+            })
+        });
+        g.bench_function(format!("terminal verdict of a {name}"), |b| {
+            b.iter(|| {
+                let views = lfmbench::report::views(std::slice::from_ref(black_box(run)));
+                lfmbench::report::terminal::render(&views, false)
+            })
+        });
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("compare");
     g.sample_size(10);
     g.bench_function("compare two runs + render", |b| {

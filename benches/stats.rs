@@ -1,6 +1,7 @@
-//! Statistics over realistic and large sample counts: percentiles of 100 000 values,
-//! and the bootstrap behind `lfmbench compare` at the size of a Phase-0 run's
-//! inter-token latencies (5 rounds × 4 prompts × 127 gaps ≈ 2 500 values a run).
+//! Statistics over realistic and large sample counts: percentiles of 100 000 values
+//! (type-7 and the HDR histogram the report uses), the bootstrap behind `lfmbench
+//! compare` at the size of a Phase-0 run's inter-token latencies (5 rounds × 4 prompts ×
+//! 127 gaps ≈ 2 500 values a run), and the report's pooled bootstrap over 100 000 values.
 //!
 //! `just bench` (or `cargo bench --bench stats`).
 
@@ -32,12 +33,18 @@ fn rounds(n_rounds: u32, per_round: usize, seed: u64) -> BTreeMap<u32, Vec<f64>>
 fn percentiles(c: &mut Criterion) {
     let v = values(100_000, 42);
     let mut g = c.benchmark_group("percentiles of 100k");
-    g.bench_function("median", |b| b.iter(|| lfmbench::stats::median(black_box(&v))));
+    g.bench_function("median", |b| {
+        b.iter(|| lfmbench::stats::median(black_box(&v)))
+    });
     g.bench_function("sort + p50/p95/p99", |b| {
         b.iter(|| {
             let s = lfmbench::stats::sorted(black_box(&v));
             [0.5, 0.95, 0.99].map(|q| lfmbench::stats::quantile_sorted(&s, q))
         })
+    });
+    let ms = lfmbench::stats::Quantization::for_unit("ms");
+    g.bench_function("HDR histogram p95 (3 digits)", |b| {
+        b.iter(|| ms.percentile(black_box(&v), 95.0))
     });
     g.finish();
 }
@@ -52,10 +59,23 @@ fn bootstrap(c: &mut Criterion) {
             BenchmarkId::new("rounds×values", format!("{n_rounds}×{per_round}")),
             &(old, new),
             |b, (old, new)| {
-                b.iter(|| lfmbench::compare::compare_metric(black_box(old), black_box(new), 0.05, true))
+                b.iter(|| {
+                    lfmbench::compare::compare_metric(black_box(old), black_box(new), 0.05, true)
+                })
             },
         );
     }
+    // The report's interval: one model's median over 5 rounds of 20 000 values.
+    let r = lfmbench::stats::Rounds::new(rounds(5, 20_000, 7)).expect("rounds");
+    g.bench_function("stats::pooled median, 5 rounds × 20k values", |b| {
+        b.iter(|| {
+            lfmbench::stats::pooled(
+                black_box(&r),
+                lfmbench::metric::Stat::Median,
+                lfmbench::stats::Quantization::for_unit("ms"),
+            )
+        })
+    });
     g.finish();
 }
 

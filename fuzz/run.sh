@@ -4,8 +4,9 @@
 # targets with the same libFuzzer coverage flags on stable Rust (no sanitizer: the code
 # under test is safe Rust, where a sanitizer finds little that a panic does not).
 # Seeds come from suites/, models.toml and the small test models' GGUF headers.
-# A crash leaves its input in fuzz/artifacts/<target>/; turn it into a regression test
-# (fuzz/regressions/ holds the inputs of past ones, replayed by `cargo test`).
+# The corpus grows in fuzz/corpus/ across runs. A crash leaves its input in
+# fuzz/artifacts/<target>/: turn it into a unit test with those bytes beside the code it
+# broke, then fix the code.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-60}

@@ -35,7 +35,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{CompareArgs, Format};
-use crate::config::BackendSettings;
+use crate::config::{BackendSettings, Resolved};
 use crate::metric::MetricName;
 use crate::sample::Body;
 use crate::store::{self, StoredRun};
@@ -136,47 +136,13 @@ impl Comparison {
 }
 
 // ---------------------------------------------------------------------------------------
-// Statistics seam. `crate::stats` gains a seeded bootstrap with the report work; until it
-// lands these few lines hold the same conventions (95 %, 10 000 resamples, SplitMix64
-// with a fixed seed) behind one function, `change_interval`, to be swapped for the
-// shared generator and constants.
+// The unpaired bootstrap. Generator, seed, level and resample count are the ones every
+// interval in lfmbench uses (`crate::stats::bootstrap`); `percentile_bootstrap` there
+// draws one index vector per resample (one model, or rounds paired across models),
+// while two independent runs need one draw per run, hence this loop.
 
-/// Confidence level of every interval.
-pub const LEVEL: f64 = 0.95;
-/// Bootstrap resamples per interval.
-pub const RESAMPLES: usize = 10_000;
-/// Seed of every bootstrap ("lfmbench" in ASCII).
-pub const SEED: u64 = 0x6c66_6d62_656e_6368;
-
-/// SplitMix64 (Steele, Lea & Flood 2014).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in 0..n.
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
-    }
-}
-
-/// Median (type 7) of `buf`, reordering it; `buf` must not be empty.
-fn median_in_place(buf: &mut [f64]) -> f64 {
-    let n = buf.len();
-    let (left, hi, _) = buf.select_nth_unstable_by(n / 2, f64::total_cmp);
-    let hi = *hi;
-    if n % 2 == 1 {
-        hi
-    } else {
-        let lo = left.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lo + hi) / 2.0
-    }
-}
+pub use crate::stats::bootstrap::{LEVEL, RESAMPLES, SEED};
+use crate::stats::bootstrap::{SplitMix64, median_in_place};
 
 /// Draw `groups.len()` groups with replacement and pool them into `buf`.
 fn resample_into(rng: &mut SplitMix64, groups: &[Vec<f64>], buf: &mut Vec<f64>) {
@@ -193,7 +159,7 @@ pub fn change_interval(old: &[Vec<f64>], new: &[Vec<f64>]) -> Option<[f64; 2]> {
     if old.len() < 2 || new.len() < 2 {
         return None;
     }
-    let mut rng = SplitMix64(SEED);
+    let mut rng = SplitMix64::new(SEED);
     let (mut a, mut b) = (Vec::new(), Vec::new());
     let mut stats = Vec::with_capacity(RESAMPLES);
     for _ in 0..RESAMPLES {
@@ -371,6 +337,30 @@ fn settings_diff(old: &BackendSettings, new: &BackendSettings) -> Vec<String> {
     out
 }
 
+/// The resolved settings of one model that differ, as "threads 2 → 1".
+fn resolved_diff(old: &Resolved, new: &Resolved) -> Vec<String> {
+    let pairs = [
+        ("threads", old.threads.to_string(), new.threads.to_string()),
+        ("n_ctx", old.n_ctx.to_string(), new.n_ctx.to_string()),
+        ("n_batch", old.n_batch.to_string(), new.n_batch.to_string()),
+        (
+            "n_gpu_layers",
+            old.n_gpu_layers.to_string(),
+            new.n_gpu_layers.to_string(),
+        ),
+        (
+            "use_mmap",
+            old.use_mmap.to_string(),
+            new.use_mmap.to_string(),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(n, a, b)| format!("{n} {a} → {b}"))
+        .collect()
+}
+
 fn run_ref(r: &StoredRun) -> RunRef {
     RunRef {
         dir: r.dir.clone(),
@@ -396,6 +386,16 @@ pub fn compare_runs(old: &StoredRun, new: &StoredRun, threshold_pct: f64) -> Com
             "different backend settings (OLD → NEW): {}",
             settings.join(", ")
         ));
+    }
+    for m in &old.meta.models {
+        if let (Some(a), Some(b)) = (old.meta.settings.get(m), new.meta.settings.get(m))
+            && a != b
+        {
+            notes.push(format!(
+                "model `{m}` ran with other settings (OLD → NEW): {}",
+                resolved_diff(a, b).join(", ")
+            ));
+        }
     }
     for m in &old.meta.models {
         let file = |r: &StoredRun| {
@@ -597,7 +597,7 @@ mod tests {
     /// `rounds` rounds of `per_round` values around `center` with a deterministic ±`spread`
     /// relative wobble (no RNG needed, no timing).
     fn synth(center: f64, spread: f64, rounds: u32, per_round: usize) -> BTreeMap<u32, Vec<f64>> {
-        let mut s = SplitMix64(u64::from(rounds) * 7919 + per_round as u64);
+        let mut s = SplitMix64::new(u64::from(rounds) * 7919 + per_round as u64);
         (0..rounds)
             .map(|r| {
                 let v = (0..per_round)

@@ -104,10 +104,10 @@ fn serve(stream: TcpStream, body: &[u8], etag: &str, log: &Mutex<Vec<String>>) {
         if reader.read_line(&mut h).map_or(true, |n| n == 0) || h.trim().is_empty() {
             break;
         }
-        if let Some((k, v)) = h.split_once(':') {
-            if k.eq_ignore_ascii_case("range") {
-                range = Some(v.trim().to_string());
-            }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("range")
+        {
+            range = Some(v.trim().to_string());
         }
     }
     let mut parts = request_line.split_whitespace();

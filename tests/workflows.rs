@@ -106,6 +106,7 @@ fn ci_mirrors_the_local_checks() {
     let local = read(".ci/run");
     for needle in [
         "scripts/setup.sh",
+        "scripts/build-llama-tool.sh llama-server",
         "cargo fmt --check",
         "cargo clippy --all-targets -- -D warnings",
         "cargo test",

@@ -78,7 +78,7 @@ pub struct Estimate {
 }
 
 /// The median of `buf` (reorders it), type 7; `buf` must not be empty.
-fn median_in_place(buf: &mut [f64]) -> f64 {
+pub fn median_in_place(buf: &mut [f64]) -> f64 {
     let n = buf.len();
     if n <= 32 {
         // Small resamples (one value per round) are the common case: an insertion sort
