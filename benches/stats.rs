@@ -65,7 +65,11 @@ fn bootstrap(c: &mut Criterion) {
             },
         );
     }
+    g.finish();
+
     // The report's interval: one model's median over 5 rounds of 20 000 values.
+    let mut g = c.benchmark_group("report bootstrap (10k resamples)");
+    g.sample_size(10);
     let r = lfmbench::stats::Rounds::new(rounds(5, 20_000, 7)).expect("rounds");
     g.bench_function("stats::pooled median, 5 rounds × 20k values", |b| {
         b.iter(|| {
