@@ -259,8 +259,10 @@ fn critical_tag(c: &CriterionResult) -> &'static str {
     if c.critical { " (critical)" } else { "" }
 }
 
-fn reason(c: &CriterionResult) -> String {
-    let what = match (&c.estimate, c.state) {
+/// Why a criterion is where it is, in a few words: the measured value against the target
+/// for a FAIL, else its note.
+pub fn why(c: &CriterionResult) -> String {
+    match (&c.estimate, c.state) {
         (Some(e), State::Fail) => format!(
             "measured {}, target {} {}",
             fmt_value(e.point, &c.unit),
@@ -268,8 +270,11 @@ fn reason(c: &CriterionResult) -> String {
             fmt_value(c.target, &c.unit)
         ),
         _ => c.note.clone().unwrap_or_default(),
-    };
-    format!("{}{} {}: {what}", c.name, critical_tag(c), c.state)
+    }
+}
+
+fn reason(c: &CriterionResult) -> String {
+    format!("{}{} {}: {}", c.name, critical_tag(c), c.state, why(c))
 }
 
 fn no_go_reason(c: &CriterionResult) -> String {

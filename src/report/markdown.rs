@@ -179,7 +179,7 @@ fn verdict_single(out: &mut String, v: &RunView<'_>) {
                 "- {} {}: {}",
                 cell(&c.name),
                 c.state,
-                cell(c.note.as_deref().unwrap_or(""))
+                cell(&crate::verdict::why(c))
             );
         }
         out.push('\n');
