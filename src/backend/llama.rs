@@ -142,6 +142,16 @@ impl Backend for Llama {
     }
 }
 
+/// One step of xorshift64: cheap, seeded, reproducible token ids for synthetic prompts.
+fn xorshift(state: &mut u64) -> u64 {
+    let mut x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    x
+}
+
 fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -216,12 +226,7 @@ impl LlamaSession<'_> {
     }
 
     fn next_random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
+        xorshift(&mut self.rng)
     }
 }
 
@@ -252,16 +257,13 @@ impl Session for LlamaSession<'_> {
         // Same recipe as llama-bench: BOS (if the model uses one) then random ids.
         let vocab = self.model.vocab();
         let n_vocab = u64::try_from(vocab.n_tokens()).unwrap_or(1).max(1);
-        let mut me_rng = self.rng;
+        let mut rng = self.rng;
         let mut tokens = Vec::with_capacity(n as usize);
         if vocab.should_add_bos() && n > 0 {
             tokens.push(vocab.bos().0);
         }
         while tokens.len() < n as usize {
-            me_rng ^= me_rng << 13;
-            me_rng ^= me_rng >> 7;
-            me_rng ^= me_rng << 17;
-            tokens.push(i32::try_from(me_rng % n_vocab)?);
+            tokens.push(i32::try_from(xorshift(&mut rng) % n_vocab)?);
         }
         Ok(Prompt {
             text: String::new(),
