@@ -10,6 +10,7 @@ use std::error::Error;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -364,6 +365,36 @@ fn grid() -> ShapeStyle {
 }
 
 /// Grouped bars with interval whiskers, one slot per model.
+/// A chart with one category per slot on x (centred on 0, 1, …, `n` − 1) and values from
+/// 0 to a little above `top` on y, its mesh drawn: the frame every bar chart here shares.
+fn category_chart<'a, DB: DrawingBackend>(
+    mut builder: ChartBuilder<'a, '_, DB>,
+    n: usize,
+    top: f64,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, Box<dyn Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = builder
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..headroom(top))?;
+    let ytick = tick(headroom(top));
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_desc(y_desc)
+        .axis_desc_style((FONT, 15))
+        .label_style(label_style())
+        .y_label_formatter(&ytick)
+        .bold_line_style(grid())
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    Ok(chart)
+}
+
 fn bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     caption: &str,
@@ -390,24 +421,9 @@ where
         })
         .fold(0.0, f64::max);
     let n = groups.len().max(1);
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 18))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(64)
-        .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..headroom(top))?;
-    let ytick = tick(headroom(top));
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_desc(unit)
-        .axis_desc_style((FONT, 15))
-        .label_style(label_style())
-        .y_label_formatter(&ytick)
-        .bold_line_style(grid())
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    let mut builder = ChartBuilder::on(area);
+    builder.caption(caption, (FONT, 18)).margin(12);
+    let mut chart = category_chart(builder, n, top, unit)?;
     if groups.is_empty() {
         chart.draw_series(std::iter::once(
             EmptyElement::at((0.0, headroom(top) / 2.0))
@@ -606,23 +622,9 @@ where
         .map(|(_, rss, file)| rss.max(*file) / MIB)
         .fold(0.0, f64::max);
     let n = rows.len();
-    let mut chart = ChartBuilder::on(area)
-        .margin(16)
-        .x_label_area_size(36)
-        .y_label_area_size(64)
-        .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..headroom(top))?;
-    let ytick = tick(headroom(top));
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_desc("MiB")
-        .axis_desc_style((FONT, 15))
-        .label_style(label_style())
-        .y_label_formatter(&ytick)
-        .bold_line_style(grid())
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(16);
+    let mut chart = category_chart(builder, n, top, "MiB")?;
     let (file_c, rest_c) = (color(0), color(1));
     let bar = |i: usize| (i as f64 - 0.3, i as f64 + 0.3);
     chart
@@ -690,23 +692,9 @@ where
         .flat_map(|(_, s)| s.iter().map(|(_, p)| p.iter().sum::<f64>()))
         .fold(0.0, f64::max);
     let n = rows.len();
-    let mut chart = ChartBuilder::on(area)
-        .margin(16)
-        .x_label_area_size(36)
-        .y_label_area_size(64)
-        .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..headroom(top))?;
-    let ytick = tick(headroom(top));
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_desc("ms (median)")
-        .axis_desc_style((FONT, 15))
-        .label_style(label_style())
-        .y_label_formatter(&ytick)
-        .bold_line_style(grid())
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(16);
+    let mut chart = category_chart(builder, n, top, "ms (median)")?;
     // Bars: (x0, x1, state, phases).
     let mut slots = Vec::new();
     for (i, (_, states)) in rows.iter().enumerate() {
