@@ -12,7 +12,10 @@ need_apt=()
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 [ "$(uname -s)" = Linux ] && { [ -x /usr/bin/time ] || need_apt+=(time); }
 if [ "$(uname -s)" = Linux ]; then
-  ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 \
+  # bindgen loads libclang.so / libclang-N.so (package libclang1-N); libclang-cpp.so, which
+  # some images ship alone, is a different library and does not do.
+  compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null || compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null \
+    || compgen -G '/usr/lib/*-linux-gnu/libclang-[0-9]*.so*' >/dev/null || compgen -G '/usr/lib/*-linux-gnu/libclang.so*' >/dev/null \
     || need_apt+=(libclang-dev clang)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
