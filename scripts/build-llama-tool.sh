@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build one of llama.cpp's own tools once, into .tools/<tool>/ (ignored by git; never
-# committed; $LFMBENCH_TOOLS moves it, e.g. to a cache that outlives a checkout): `llama-server` for the http backend's integration test
-# (tests/http_server.rs), `llama-bench` as the speed reference
+# Build llama.cpp's own tools once, each into .tools/<tool>/bin/ (ignored by git; never
+# committed; $LFMBENCH_TOOLS moves them, e.g. to a cache that outlives a checkout):
+# `llama-server` for the http backend's integration test (tests/http_server.rs),
+# `llama-bench` as the speed reference and `llama-quantize` for independently built twins
 # (scripts/compare-llama-bench.sh).
 #
 # Source: the PyPI sdist of llama-cpp-python, which vendors a complete llama.cpp tree
@@ -9,10 +10,11 @@
 # address is written here. The build is CPU-only, Release, without curl/OpenSSL (the
 # server never downloads anything) and without the web UI.
 #
-# Cached: when .tools/llama-server/bin/llama-server exists and was built from the same
-# llama-cpp-python version, the script prints its path and does nothing else.
+# Cached: a tool whose binary exists and was built from the same llama-cpp-python version
+# is reused (its path printed); only the missing ones are built.
 #
-#   scripts/build-llama-tool.sh [llama-server|llama-bench]   # build (or reuse); default llama-server
+#   scripts/build-llama-tool.sh [TOOL…]   # llama-server (default), llama-bench, llama-quantize:
+#                                         # build what is missing in one cmake build, reuse the rest
 #   LLAMA_CPP_PYTHON_VERSION=0.3.36 scripts/build-llama-tool.sh llama-bench
 #   JOBS=8 scripts/build-llama-tool.sh       # parallel compile jobs (default: nproc)
 #
@@ -21,20 +23,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
-tool="${1:-llama-server}"
-case "$tool" in
-  llama-server | llama-bench) ;;
-  *) echo "error: unknown tool '$tool' (llama-server or llama-bench)" >&2; exit 2 ;;
-esac
-dest="${LFMBENCH_TOOLS:-.tools}/$tool"
-bin="$dest/bin/$tool"
-stamp="$dest/BUILT_FROM"
 want="llama-cpp-python==$version"
-
-if [ -x "$bin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-  echo "$tool already built from $want: $bin"
-  exit 0
-fi
+tools_dir="${LFMBENCH_TOOLS:-.tools}"
+[ $# -eq 0 ] && set -- llama-server
+todo=()
+for tool in "$@"; do
+  case "$tool" in
+    llama-server | llama-bench | llama-quantize) ;;
+    *) echo "error: unknown tool '$tool' (llama-server, llama-bench or llama-quantize)" >&2; exit 2 ;;
+  esac
+  bin="$tools_dir/$tool/bin/$tool"
+  stamp="$tools_dir/$tool/BUILT_FROM"
+  if [ -x "$bin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "$tool already built from $want: $bin"
+  else
+    todo+=("$tool")
+  fi
+done
+[ ${#todo[@]} -eq 0 ] && exit 0
 
 command -v cmake >/dev/null || {
   echo "error: cmake is not installed (Debian: apt-get install -y cmake)" >&2
@@ -45,6 +51,7 @@ command -v c++ >/dev/null || {
   exit 1
 }
 
+dest="$tools_dir/.build"
 mkdir -p "$dest"
 work="$dest/work"
 rm -rf "$work"
@@ -67,7 +74,7 @@ jobs="${JOBS:-$(nproc)}"
 # GGML_NATIVE=OFF by default: llama-cpp-sys-2 builds lfmbench's llama.cpp the same way
 # (AVX2/FMA/F16C, no AVX-512) unless RUSTFLAGS has target-cpu=native, so a speed
 # comparison then runs the same kernels on both sides. GGML_NATIVE=ON to override.
-echo "building $tool (Release, CPU only, $jobs jobs)…"
+echo "building ${todo[*]} (Release, CPU only, $jobs jobs)…"
 # LLAMA_CURL is the older name of the download switch, LLAMA_OPENSSL the newer; both
 # off (an unknown one only draws a cmake warning). The prebuilt web UI would be fetched
 # from the network: off.
@@ -87,15 +94,18 @@ cmake -S "$src" -B "$work/build" \
   echo "error: cmake configure failed; full log in $dest/cmake-configure.log" >&2
   exit 1
 }
-cmake --build "$work/build" --target "$tool" -j "$jobs" >"$dest/cmake-build.log" 2>&1 || {
+cmake --build "$work/build" --target "${todo[@]}" -j "$jobs" >"$dest/cmake-build.log" 2>&1 || {
   tail -30 "$dest/cmake-build.log" >&2
   echo "error: build failed; full log in $dest/cmake-build.log" >&2
   exit 1
 }
 
-mkdir -p "$dest/bin"
-cp "$work/build/bin/$tool" "$bin.tmp~"
-mv "$bin.tmp~" "$bin"
-echo "$want" >"$stamp"
+for tool in "${todo[@]}"; do
+  mkdir -p "$tools_dir/$tool/bin"
+  bin="$tools_dir/$tool/bin/$tool"
+  cp "$work/build/bin/$tool" "$bin.tmp~"
+  mv "$bin.tmp~" "$bin"
+  echo "$want" >"$tools_dir/$tool/BUILT_FROM"
+  echo "built in $(($(date +%s) - start)) s: $bin"
+done
 rm -rf "$work"
-echo "built in $(($(date +%s) - start)) s: $bin"

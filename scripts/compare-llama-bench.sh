@@ -1,40 +1,73 @@
 #!/usr/bin/env bash
 # The speed reference: lfmbench's decode (tg) and prefill (pp) against llama.cpp's own
-# llama-bench on the same model file, threads, batch and token counts, taken side by side
+# llama-bench with the same threads, batch and token counts, taken side by side
 # (alternating A B A B …) so that drift of a busy machine hits both.
 #
-#   scripts/compare-llama-bench.sh [MODEL.gguf …]     (default: the two registry models)
+#   scripts/compare-llama-bench.sh [MODEL.gguf …]   same file on both sides
+#                                                   (default: the two registry models)
+#   scripts/compare-llama-bench.sh LF.gguf=LB.gguf  lfmbench runs LF, llama-bench runs LB
+#   scripts/compare-llama-bench.sh --twins          lfmbench's own twins of LFM2-350M and
+#       Qwen3-0.6B (Q4_K_M) against twins built independently (scripts/independent-twin.py:
+#       llama.cpp's gguf-py and llama-quantize, no lfmbench code) run by llama-bench
 #   ROUNDS=3 THREADS=2 scripts/compare-llama-bench.sh
 #
-# llama-bench is built from the llama.cpp inside the PyPI sdist of llama-cpp-python
-# (scripts/build-llama-tool.sh llama-bench), which is not the exact llama.cpp commit that
-# llama-cpp-sys-2 vendors: small differences can come from that too.
+# llama-bench and llama-quantize are built from the llama.cpp inside the PyPI sdist of
+# llama-cpp-python (scripts/build-llama-tool.sh), which is not the exact llama.cpp commit
+# that llama-cpp-sys-2 vendors: small differences can come from that too. Run it on a quiet
+# machine: two llama.cpp threads on a 2-core VM collapse under any other load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${ROUNDS:-3}"
 threads="${THREADS:-2}"
 pp=512
 tg=128
-models=("$@")
-[ ${#models[@]} -eq 0 ] && models=(models/cache/SmolLM2-135M-Instruct.Q4_1.gguf models/cache/gemma-3-270m-q4_k_m.gguf)
-scripts/build-llama-tool.sh llama-bench >/dev/null
-LB=.tools/llama-bench/bin/llama-bench
+tools="${LFMBENCH_TOOLS:-.tools}"
+
 cargo build --release --quiet
 LF=target/release/lfmbench
+
+pairs=()
+if [ "${1:-}" = "--twins" ]; then
+  scripts/build-llama-tool.sh llama-bench llama-quantize >/dev/null
+  [ -x "$tools/py/bin/python" ] || python3 -m venv "$tools/py"
+  "$tools/py/bin/python" -c 'import numpy, gguf' 2>/dev/null ||
+    "$tools/py/bin/pip" install --quiet --disable-pip-version-check numpy gguf
+  mkdir -p "$tools/independent-twins" models/twins
+  for arch in lfm2-350m qwen3-0.6b; do
+    ind="$tools/independent-twins/$arch-q4_k_m.gguf"
+    if [ ! -f "$ind" ]; then
+      "$tools/py/bin/python" scripts/independent-twin.py "$arch" "$ind.f16"
+      "$tools/llama-quantize/bin/llama-quantize" "$ind.f16" "$ind" Q4_K_M >"$ind.log" 2>&1
+      rm -f "$ind.f16"
+    fi
+    own="models/twins/$arch-q4_k_m.gguf"
+    [ -f "$own" ] || "$LF" twin "$arch" --quant Q4_K_M -o "$own" >/dev/null
+    printf '# %s: lfmbench twin %s bytes, independent twin %s bytes\n' "$arch" \
+      "$(stat -c %s "$own")" "$(stat -c %s "$ind")"
+    pairs+=("$own=$ind")
+  done
+else
+  scripts/build-llama-tool.sh llama-bench >/dev/null
+  [ $# -eq 0 ] && set -- models/cache/SmolLM2-135M-Instruct.Q4_1.gguf models/cache/gemma-3-270m-q4_k_m.gguf
+  pairs=("$@")
+fi
+LB="$tools/llama-bench/bin/llama-bench"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-printf 'model\tside\tround\tpp%s_tok_s\ttg%s_tok_s\n' "$pp" "$tg"
-for m in "${models[@]}"; do
-  abs=$(realpath "$m")
+printf 'model\tside\tround\tpp%s_tok_s\ttg%s_tok_s\n' "$pp" "$tg" | tee "$work/all.tsv"
+for pair in "${pairs[@]}"; do
+  lf_file=$(realpath "${pair%%=*}")
+  lb_file=$(realpath "${pair#*=}")
+  name=$(basename "$lf_file")
   cat >"$work/models.toml" <<TOML
 [[model]]
 id = "m"
-path = "$abs"
+path = "$lf_file"
 family = "any"
 [[model]]
 id = "other"
-path = "$abs"
+path = "$lf_file"
 family = "any"
 TOML
   cat >"$work/suite.toml" <<TOML
@@ -57,15 +90,15 @@ tokens = $pp
 TOML
   for r in $(seq 1 "$rounds"); do
     # llama-bench: -r 2 repetitions after its own warm-up; its mean is reported.
-    line=$("$LB" -m "$abs" -p "$pp" -n "$tg" -b "$pp" -ub "$pp" -t "$threads" -r 2 -o csv 2>/dev/null |
+    line=$("$LB" -m "$lb_file" -p "$pp" -n "$tg" -b "$pp" -ub "$pp" -t "$threads" -r 2 -o csv 2>/dev/null |
       python3 -c 'import csv,sys
 rows=list(csv.DictReader(sys.stdin))
 pp=[r["avg_ts"] for r in rows if r["n_prompt"]!="0"][0]
 tg=[r["avg_ts"] for r in rows if r["n_gen"]!="0"][0]
 print(f"{float(pp):.1f}\t{float(tg):.1f}")')
-    printf '%s\tllama-bench\t%s\t%s\n' "$(basename "$m")" "$r" "$line"
+    printf '%s\tllama-bench\t%s\t%s\n' "$name" "$r" "$line" | tee -a "$work/all.tsv"
     (cd "$work" && rm -rf reports && "$OLDPWD/$LF" run suite.toml >/dev/null 2>&1)
-    python3 - "$work" "$(basename "$m")" "$r" <<'PY'
+    python3 - "$work" "$name" "$r" <<'PY' | tee -a "$work/all.tsv"
 import json, sys, glob
 work, name, r = sys.argv[1:]
 recs = [json.loads(l) for f in glob.glob(work + "/reports/runs/*/samples.jsonl") for l in open(f)]
@@ -76,3 +109,16 @@ print(f"{name}\tlfmbench\t{r}\t{pp:.1f}\t{tg:.1f}")
 PY
   done
 done
+
+# Medians per model and side, and lfmbench ÷ llama-bench.
+python3 - "$work/all.tsv" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+cols = [c for c in rows[0] if c.endswith("_tok_s")]
+print("\nmedians\tmetric\tllama-bench\tlfmbench\tlfmbench/llama-bench")
+for m in dict.fromkeys(r["model"] for r in rows):
+    for c in cols:
+        med = {s: statistics.median(float(r[c]) for r in rows if r["model"] == m and r["side"] == s)
+               for s in ("llama-bench", "lfmbench")}
+        print(f"{m}\t{c}\t{med['llama-bench']:.1f}\t{med['lfmbench']:.1f}\t{med['lfmbench'] / med['llama-bench']:.3f}")
+PY
