@@ -40,3 +40,9 @@ fuzz SECONDS="60":
 # criterion benches: statistics, stored-run reading/rendering, GGUF header parsing
 bench:
     cargo bench --bench stats --bench report --bench gguf
+
+# lfmbench against llama.cpp's own llama-bench, side by side (quiet machine only): the
+# registry models, then lfmbench's twins against independently built ones
+vs-llama-bench ROUNDS="5":
+    ROUNDS={{ROUNDS}} scripts/compare-llama-bench.sh
+    ROUNDS={{ROUNDS}} scripts/compare-llama-bench.sh --twins

@@ -538,7 +538,7 @@ fn memory(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: usize) {
     heading(out, h, "Memory");
     let _ = writeln!(
         out,
-        "Peak RSS is the bench process's own high-water mark of resident memory (`wait4` `ru_maxrss`), one per round. With mmap the weights count in RSS only as their pages are touched; what RSS holds beyond the file is KV cache, compute buffers and the runtime.\n"
+        "Peak RSS is the bench process's own high-water mark of resident memory (Linux: the worker's VmHWM; elsewhere `wait4` `ru_maxrss`; each record stores its source), one per round. With mmap the weights count in RSS only as their pages are touched; what RSS holds beyond the file is KV cache, compute buffers and the runtime.\n"
     );
     let rows: Vec<_> = v
         .models
@@ -1047,7 +1047,7 @@ fn methodology(out: &mut String, views: &[RunView<'_>]) {
     );
     let _ = writeln!(
         out,
-        "- **Memory** (`memory.peak_rss_bytes`): the bench process's peak RSS as the OS accounts it (`wait4` `ru_maxrss`)."
+        "- **Memory** (`memory.peak_rss_bytes`): the bench process's peak RSS as the OS accounts it (Linux: VmHWM of the worker's own address space, read by the worker after its workloads; elsewhere `wait4` `ru_maxrss`)."
     );
     let _ = writeln!(
         out,
