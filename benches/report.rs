@@ -110,6 +110,7 @@ fn write_run(out: &Path, id: &str, speed: f64) -> PathBuf {
         skipped: Vec::new(),
         rounds: 5,
         not_measured: Vec::new(),
+        twins: Default::default(),
         settings: Default::default(),
         inputs: Vec::new(),
         suite_path: None,

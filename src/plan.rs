@@ -136,10 +136,12 @@ family = "x"
             ReadyModel {
                 id: "a".into(),
                 path: "a.gguf".into(),
+                twin_of: None,
             },
             ReadyModel {
                 id: "b".into(),
                 path: "b.gguf".into(),
+                twin_of: None,
             },
         ];
         let jobs = plan(&loaded(), &ready);
@@ -192,6 +194,7 @@ http = { base_url = "http://127.0.0.1:8081", start_command = ["srv"] }
         let ready = ["a", "b"].map(|id| ReadyModel {
             id: id.into(),
             path: Default::default(),
+            twin_of: None,
         });
         let jobs = plan(&l, &ready);
         let parts = |m: &str| -> Vec<String> {

@@ -45,6 +45,9 @@ fn install_signal_handlers() {
 pub struct ReadyModel {
     pub id: String,
     pub path: PathBuf,
+    /// The architecture the file is a shape twin of, from its own GGUF metadata
+    /// (`lfmbench.twin.of`), whatever models.toml calls it.
+    pub twin_of: Option<String>,
 }
 
 /// Why a model cannot run, with what to do about it.
@@ -112,6 +115,10 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
             &ready.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
         ),
         rounds: loaded.suite.suite.rounds,
+        twins: ready
+            .iter()
+            .filter_map(|m| Some((m.id.clone(), m.twin_of.clone()?)))
+            .collect(),
         inputs: input_hashes(&loaded, &ready),
         settings: ready
             .iter()
@@ -176,6 +183,7 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
                 Ok(()) => ready.push(ReadyModel {
                     path: entry.resolved_path(&base).unwrap_or_default(),
                     id,
+                    twin_of: None,
                 }),
                 Err(e) => problems.push(Problem {
                     model: id,
@@ -202,7 +210,11 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
             }
         }
         match check_file(&path, entry.sha256.as_deref()) {
-            Ok(()) => ready.push(ReadyModel { id, path }),
+            Ok(info) => ready.push(ReadyModel {
+                id,
+                path,
+                twin_of: info.twin.map(|t| t.of),
+            }),
             Err(e) if !path.exists() => problems.push(Problem {
                 model: id,
                 message: format!("{e:#}\n      how to get it: {how}"),
@@ -216,8 +228,8 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
     (ready, problems)
 }
 
-/// Is `path` a readable, complete GGUF (with the pinned sha256, when given)?
-pub fn check_file(path: &Path, sha256: Option<&str>) -> Result<()> {
+/// Is `path` a readable, complete GGUF (with the pinned sha256, when given)? Its header.
+pub fn check_file(path: &Path, sha256: Option<&str>) -> Result<crate::gguf::GgufInfo> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("{}: file not found", path.display()))?;
     if meta.len() == 0 {
@@ -226,7 +238,7 @@ pub fn check_file(path: &Path, sha256: Option<&str>) -> Result<()> {
             path.display()
         );
     }
-    crate::gguf::read_info(path)?;
+    let info = crate::gguf::read_info(path)?;
     if let Some(want) = sha256 {
         let got = sha256_file(path)?;
         if !got.eq_ignore_ascii_case(want) {
@@ -236,7 +248,7 @@ pub fn check_file(path: &Path, sha256: Option<&str>) -> Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(info)
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {

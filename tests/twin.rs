@@ -280,3 +280,62 @@ tokens = 128"#;
         }
     }
 }
+
+/// A twin named by `path` (not `twin`) is still a twin: its own GGUF metadata marks it, the
+/// run records it, and the summary table and the report say so.
+#[test]
+fn a_twin_file_named_by_path_is_marked_a_twin() {
+    let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let models = r#"[[model]]
+id = "by-twin"
+twin = "smollm2-135m"
+quant = "Q4_1"
+family = "llama"
+
+[[model]]
+id = "by-path"
+path = "models/twins/smollm2-135m-q4_1.gguf"
+family = "llama"
+"#;
+    let dir = workspace(models);
+    let ids = vec!["by-twin".to_string(), "by-path".to_string()];
+    let workloads = "[[workload]]\nkind = \"decode\"\ntokens = 4\ndepths = [0]";
+    std::fs::write(
+        dir.path().join("suite.toml"),
+        suite("twin-by-path", &ids, 1, 1, workloads),
+    )
+    .expect("suite");
+    let o = lfmbench(dir.path(), &["run", "suite.toml", "--out", "runs"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("by-path (twin)"),
+        "summary table: {}",
+        text(&o)
+    );
+    let run = std::fs::read_dir(dir.path().join("runs"))
+        .expect("runs")
+        .next()
+        .expect("a run")
+        .expect("entry")
+        .path();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).expect("run.json"))
+            .expect("json");
+    assert_eq!(meta["twins"]["by-path"], "smollm2-135m", "{meta}");
+    let out = dir.path().join("report/FINDINGS.md");
+    let o = lfmbench(
+        dir.path(),
+        &[
+            "report",
+            run.to_str().expect("utf-8 path"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let md = std::fs::read_to_string(&out).expect("report");
+    assert!(
+        md.contains("`by-path` is a shape twin of `smollm2-135m`"),
+        "{md}"
+    );
+}

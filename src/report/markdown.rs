@@ -430,6 +430,13 @@ fn per_model(out: &mut String, v: &RunView<'_>, h: usize) {
             );
         }
         out.push('\n');
+        if !m.notes.is_empty() {
+            let _ = writeln!(out, "How the backend took these samples:\n");
+            for n in &m.notes {
+                let _ = writeln!(out, "- {n}");
+            }
+            out.push('\n');
+        }
     }
 }
 

@@ -307,6 +307,48 @@ fn a_shape_twin_is_said_to_have_unmeasured_text_quality() {
 }
 
 #[test]
+fn a_twin_marked_by_its_file_is_a_twin_in_the_report() {
+    // models.toml names the file by `path`; the run recorded the file's own twin mark.
+    let mut run = SMOKE.clone();
+    run.meta
+        .twins
+        .insert("gemma3-270m".into(), "gemma3-270m".into());
+    let md = markdown_of(&views(std::slice::from_ref(&run)));
+    assert!(
+        md.contains("### `gemma3-270m` (baseline, shape twin)"),
+        "{md}"
+    );
+    assert!(md.contains("`gemma3-270m` is a shape twin of `gemma3-270m`"));
+}
+
+#[test]
+fn sample_notes_are_shown_once_under_their_model() {
+    let mut run = SMOKE.clone();
+    let note = "decode rate from llama-server's own timings (timings.predicted_per_second)";
+    for r in run.records.iter_mut().filter(|r| r.model == "smollm2-135m") {
+        if let Body::Decode(d) = &mut r.body {
+            d.note = Some(note.into());
+        }
+    }
+    let md = markdown_of(&views(std::slice::from_ref(&run)));
+    assert_eq!(md.matches(note).count(), 1, "{md}");
+    let at = md.find(note).expect("note shown");
+    let model = md.find("### `smollm2-135m`").expect("model section");
+    let next = md[model + 1..]
+        .find("### ")
+        .map_or(md.len(), |i| model + 1 + i);
+    assert!(
+        model < at && at < next,
+        "the note sits in smollm2-135m's section"
+    );
+    assert!(
+        !SMOKE_FINDINGS
+            .markdown
+            .contains("How the backend took these samples")
+    );
+}
+
+#[test]
 fn a_skipped_candidate_is_not_measured_and_listed() {
     let mut run = SMOKE.clone();
     run.meta.models.retain(|m| m != "smollm2-135m");

@@ -115,6 +115,9 @@ pub struct ModelView {
     pub memory: Option<MemoryView>,
     pub cold: Vec<ColdView>,
     pub roofline: Option<Roofline>,
+    /// How samples were taken where a backend says so (e.g. the http backend's source of
+    /// a rate: the server's own timings or the stream), each distinct note once.
+    pub notes: Vec<String>,
 }
 
 impl ModelView {
@@ -444,14 +447,36 @@ fn model_view(run: &StoredRun, id: &str, role: Role) -> ModelView {
     ModelView {
         id: id.to_string(),
         role,
-        twin_of: entry.and_then(|e| e.twin.clone()),
+        twin_of: entry
+            .and_then(|e| e.twin.clone())
+            .or_else(|| run.meta.twins.get(id).cloned()),
         file_bytes,
         metrics,
         latency,
         memory,
         cold: cold_views(records, id),
         roofline,
+        notes: notes(records, id),
     }
+}
+
+/// The distinct `note`s of a model's samples, in order of first appearance.
+fn notes(records: &[Record], model: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in records.iter().filter(|r| r.model == model) {
+        let note = match &r.body {
+            Body::Decode(d) => d.note.as_ref(),
+            Body::Prefill(p) => p.note.as_ref(),
+            Body::Chat(c) => c.note.as_ref(),
+            _ => None,
+        };
+        if let Some(n) = note
+            && !out.contains(n)
+        {
+            out.push(n.clone());
+        }
+    }
+    out
 }
 
 fn comparison(run: &StoredRun, candidate: &ModelView, other: &ModelView) -> Comparison {

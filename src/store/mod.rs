@@ -70,6 +70,11 @@ pub struct RunMeta {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_measured: Vec<NotMeasured>,
     pub rounds: u32,
+    /// Models whose file is a shape twin by its own GGUF metadata (`lfmbench.twin.of`):
+    /// id → the architecture it twins. Reports mark these even when models.toml named
+    /// the file by `path` rather than `twin`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub twins: std::collections::BTreeMap<String, String>,
     pub inputs: Vec<InputHash>,
     /// The backend settings each model ran with (threads resolved to a number).
     #[serde(default)]
