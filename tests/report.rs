@@ -149,6 +149,33 @@ fn several_runs_make_a_device_matrix() {
         "{text}"
     );
     assert!(tmp.path().join("charts/run2-memory.svg").exists());
+
+    // Reporting one run into the same place removes the two-run charts it no longer
+    // links, and nothing that is not an lfmbench chart.
+    for keep in ["notes.txt", "my-memory.svg", "run2-memory.jpg"] {
+        std::fs::write(tmp.path().join("charts").join(keep), "mine").expect("write");
+    }
+    let o = report(&[a.to_str().expect("a")], &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let names: Vec<String> = files(&tmp.path().join("charts"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(names.contains(&"memory.svg".to_string()), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("run1-") || n.ends_with("run2-memory.svg")),
+        "{names:?}"
+    );
+    for keep in ["notes.txt", "my-memory.svg", "run2-memory.jpg"] {
+        assert!(names.contains(&keep.to_string()), "{keep} kept: {names:?}");
+    }
 }
 
 #[test]

@@ -237,6 +237,10 @@ fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
     out
 }
 
+/// Every stem a chart file can have (before a `runN-` prefix): `report` uses it to tell its
+/// own earlier charts from anything else in the charts folder.
+pub const STEMS: &[&str] = &["throughput", "memory", "cold_start", "ttft", "itl"];
+
 /// Render every chart of one run; file stems get `prefix` (empty for a single run).
 pub fn render_run(v: &RunView<'_>, prefix: &str) -> anyhow::Result<Rendered> {
     ensure_font().map_err(anyhow::Error::msg)?;

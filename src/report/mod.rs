@@ -113,7 +113,36 @@ pub fn write(f: &Findings, out: &Path) -> anyhow::Result<()> {
     for (name, bytes) in &f.charts {
         store::write_atomic(&dir.join(name), bytes)?;
     }
+    remove_stale_charts(&dir, f);
     store::write_atomic(out, f.markdown.as_bytes())
+}
+
+/// Charts an earlier report wrote into `dir` that this one does not (e.g. `run2-*` after a
+/// two-run report, when one run is reported now): left behind they would look current.
+/// Only lfmbench's own chart names are touched; failures to remove are ignored.
+fn remove_stale_charts(dir: &Path, f: &Findings) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if f.charts.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let Some(stem) = name
+            .strip_suffix(".svg")
+            .or_else(|| name.strip_suffix(".png"))
+        else {
+            continue;
+        };
+        let bare = match stem.strip_prefix("run").and_then(|r| r.split_once('-')) {
+            Some((n, rest)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => rest,
+            _ => stem,
+        };
+        if charts::STEMS.contains(&bare) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// `lfmbench report [RUN…]`
