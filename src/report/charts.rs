@@ -322,7 +322,9 @@ fn label_style() -> TextStyle<'static> {
     (FONT, 14).into_font().color(&BLACK)
 }
 
-/// Model names centred under their slots.
+/// Model names centred under their slots; where the slots are too narrow for the longest
+/// name (about 8 px per character at the label size), every other name drops a line so that
+/// no two overlap.
 fn category_labels<DB: DrawingBackend>(
     chart: &mut ChartContext<
         '_,
@@ -336,8 +338,16 @@ where
 {
     let y0 = chart.y_range().start;
     let style = label_style().pos(Pos::new(HPos::Center, VPos::Top));
+    let slot_px = chart.plotting_area().dim_in_pixel().0 as usize / names.len().max(1);
+    let widest_px = names
+        .iter()
+        .map(|n| n.chars().count() * 8)
+        .max()
+        .unwrap_or(0);
+    let stagger = widest_px + 6 > slot_px;
     chart.draw_series(names.iter().enumerate().map(|(i, n)| {
-        EmptyElement::at((i as f64, y0)) + Text::new(n.clone(), (0, 8), style.clone())
+        let dy = if stagger && i % 2 == 1 { 26 } else { 8 };
+        EmptyElement::at((i as f64, y0)) + Text::new(n.clone(), (0, dy), style.clone())
     }))?;
     Ok(())
 }
@@ -381,7 +391,7 @@ where
     DB::ErrorType: 'static,
 {
     let mut chart = builder
-        .x_label_area_size(36)
+        .x_label_area_size(54)
         .y_label_area_size(64)
         .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..headroom(top))?;
     let ytick = tick(headroom(top));
