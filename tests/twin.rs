@@ -215,22 +215,27 @@ prompts = ["What is the capital of France?"]"#;
     assert!(out.contains("354.5 M") && out.contains("1720.6 M"), "{out}");
 }
 
-/// Benchmark: the SmolLM2-135M Q4_1 twin against the real registry file, decode and
-/// prefill speed side by side, 7 rounds interleaved (A B A B …), one thread each (on a
-/// shared 2-core machine two llama.cpp threads stall whenever one is descheduled, which
-/// swamps any difference between the files). The twin must be within the run's noise:
-/// its median decode speed inside the real file's range of rounds widened by 10%.
-#[test]
-#[ignore = "benchmark (about 40 s): cargo test --test twin -- --ignored --nocapture"]
-fn smollm2_twin_decodes_like_the_real_file() {
-    let real = repo().join("models/cache/SmolLM2-135M-Instruct.Q4_1.gguf");
+/// Benchmark: a twin against the real registry file, decode and prefill speed side by
+/// side, 7 rounds interleaved (A B A B …), one thread each (on a shared 2-core machine two
+/// llama.cpp threads stall whenever one is descheduled, which swamps any difference between
+/// the files). The twin must be within the run's noise: its median decode speed inside the
+/// real file's range of rounds widened by 10%.
+///
+/// Measured (2-core VM, llama.cpp -O3): the Gemma3-270M Q4_K_M twin decodes 3-4% faster
+/// than the real file and passes; the SmolLM2-135M Q4_1 twin decodes 23-28% faster and
+/// FAILS. llama.cpp's own llama-bench shows the same on the same two files, prefill agrees
+/// within 3% for both, and a file with the real file's metadata and the twin's tensor data
+/// is as fast as the twin: llama.cpp's decode speed depends on the weight values for Q4_1
+/// (see README, "Shape twins"). Kept failing on purpose until that is understood.
+fn twin_side_by_side(real_file: &str, twin: &str, quant: &str, family: &str) {
+    let real = repo().join("models/cache").join(real_file);
     if !real.exists() {
         eprintln!("SKIPPED: {} is absent", real.display());
         return;
     }
     let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
     let models = format!(
-        "[[model]]\nid = \"real\"\npath = \"{}\"\nfamily = \"llama\"\n\n[[model]]\nid = \"twin\"\ntwin = \"smollm2-135m\"\nquant = \"Q4_1\"\nfamily = \"llama\"\n",
+        "[[model]]\nid = \"real\"\npath = \"{}\"\nfamily = \"{family}\"\n\n[[model]]\nid = \"twin\"\ntwin = \"{twin}\"\nquant = \"{quant}\"\nfamily = \"{family}\"\n",
         real.display()
     );
     let dir = workspace(&models);
@@ -243,7 +248,7 @@ depths = [0]
 kind = "prefill"
 tokens = 128"#;
     let ids = vec!["real".to_string(), "twin".to_string()];
-    let text_suite = suite("smollm2-side-by-side", &ids, 7, 1, workloads);
+    let text_suite = suite("twin-side-by-side", &ids, 7, 1, workloads);
     std::fs::write(dir.path().join("suite.toml"), text_suite).expect("suite");
     let o = lfmbench(dir.path(), &["run", "suite.toml", "--out", "runs"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -258,12 +263,13 @@ tokens = 128"#;
         v
     };
     let median = |v: &[f64]| v[v.len() / 2];
+    let mut decode_ok = true;
     for kind in ["decode", "prefill"] {
         let (r, t) = (rates("real", kind), rates("twin", kind));
         assert_eq!(r.len(), 7, "{kind}: {}", text(&o));
         assert_eq!(t.len(), 7, "{kind}");
         eprintln!(
-            "{kind} tok/s: real median {:.1} (range {:.1}–{:.1}), twin median {:.1} (range {:.1}–{:.1}), twin/real {:.3}",
+            "{twin} {kind} tok/s: real median {:.1} (range {:.1}–{:.1}), twin median {:.1} (range {:.1}–{:.1}), twin/real {:.3}",
             median(&r),
             r[0],
             r[6],
@@ -273,12 +279,35 @@ tokens = 128"#;
             median(&t) / median(&r)
         );
         if kind == "decode" {
-            assert!(
-                median(&t) >= r[0] * 0.9 && median(&t) <= r[6] * 1.1,
-                "the twin's median decode speed is outside the real file's range"
-            );
+            decode_ok = median(&t) >= r[0] * 0.9 && median(&t) <= r[6] * 1.1;
         }
     }
+    assert!(
+        decode_ok,
+        "{twin}: the twin's median decode speed is outside the real file's range"
+    );
+}
+
+#[test]
+#[ignore = "benchmark (about 40 s), fails as documented: cargo test --test twin -- --ignored --nocapture"]
+fn smollm2_twin_decodes_like_the_real_file() {
+    twin_side_by_side(
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "smollm2-135m",
+        "Q4_1",
+        "llama",
+    );
+}
+
+#[test]
+#[ignore = "benchmark (about 90 s): cargo test --test twin -- --ignored --nocapture"]
+fn gemma3_twin_decodes_like_the_real_file() {
+    twin_side_by_side(
+        "gemma-3-270m-q4_k_m.gguf",
+        "gemma3-270m",
+        "Q4_K_M",
+        "gemma3",
+    );
 }
 
 /// A twin named by `path` (not `twin`) is still a twin: its own GGUF metadata marks it, the

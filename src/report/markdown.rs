@@ -866,12 +866,15 @@ fn twins(out: &mut String, v: &RunView<'_>, h: usize) {
     for m in twins {
         let _ = writeln!(
             out,
-            "- `{}` is a shape twin of `{}`: random weights in the published shapes and quantization. Its speed and memory stand for the real model's; **text quality was not measured for it — its text is random.**",
+            "- `{}` is a shape twin of `{}`: random weights in the published shapes and quantization. Its memory and prefill speed stand for the real model's; **text quality was not measured for it — its text is random.**",
             m.id,
             m.twin_of.as_deref().unwrap_or("?")
         );
     }
-    out.push('\n');
+    let _ = writeln!(
+        out,
+        "\nDecode speed of a twin can be higher than the real model's: llama.cpp's decode speed depends on the weight values, not only on shapes and types, by an amount that depends on the quantization type (lfmbench's README, \"Shape twins\", gives what was measured against real files). A decode criterion decided on twins should be confirmed on the published GGUFs (`lfmbench fetch`).\n"
+    );
 }
 
 fn environment(out: &mut String, v: &RunView<'_>, h: usize) {

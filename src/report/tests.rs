@@ -299,7 +299,7 @@ fn a_shape_twin_is_said_to_have_unmeasured_text_quality() {
     let md = markdown_of(&views(std::slice::from_ref(&run)));
     assert!(md.contains("## Shape twins"));
     assert!(md.contains(
-        "`gemma3-270m` is a shape twin of `gemma3-270m`: random weights in the published shapes and quantization. Its speed and memory stand for the real model's; **text quality was not measured for it — its text is random.**"
+        "`gemma3-270m` is a shape twin of `gemma3-270m`: random weights in the published shapes and quantization. Its memory and prefill speed stand for the real model's; **text quality was not measured for it — its text is random.**"
     ));
     assert!(md.contains("### `gemma3-270m` (baseline, shape twin)"));
     // The untouched run has no twin section.
