@@ -4,7 +4,9 @@
 //!
 //! A twin has the published model's architecture, tensor names and shapes, metadata,
 //! vocabulary size and chat-template family, and is quantized by llama.cpp itself, so it
-//! loads, runs, weighs and times like the real model; its text is meaningless. Modules:
+//! loads, runs and weighs like the real model and prefills at its speed; decode can be
+//! faster than the real model's (llama.cpp's decode speed depends on weight values; the
+//! README's "Shape twins" has the measurements). Its text is meaningless. Modules:
 //! - [`catalogue`]: the architectures, with cited hyperparameters;
 //! - [`model`]: tensor list and metadata per family, as llama.cpp's loader wants them;
 //! - [`vocab`]: a tokenizer of the exact vocabulary size with the template's tokens;
