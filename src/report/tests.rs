@@ -149,6 +149,11 @@ fn charts_are_valid_svg_with_the_expected_series() {
         assert!(names.contains(&format!("{stem}.svg").as_str()), "{names:?}");
         assert!(names.contains(&format!("{stem}.png").as_str()), "{names:?}");
     }
+    // `report` removes stale charts by these stems: every chart written must have one.
+    for n in &names {
+        let stem = n.rsplit_once('.').map_or(*n, |(s, _)| s);
+        assert!(charts::STEMS.contains(&stem), "{n} is not in charts::STEMS");
+    }
     let texts = |name: &str| -> Vec<String> {
         let s = svg_doc(f, name);
         let doc = roxmltree::Document::parse(&s).unwrap_or_else(|e| panic!("{name}: {e}"));

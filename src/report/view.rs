@@ -447,9 +447,7 @@ fn model_view(run: &StoredRun, id: &str, role: Role) -> ModelView {
     ModelView {
         id: id.to_string(),
         role,
-        twin_of: entry
-            .and_then(|e| e.twin.clone())
-            .or_else(|| run.meta.twins.get(id).cloned()),
+        twin_of: run.twin_of(id).map(str::to_string),
         file_bytes,
         metrics,
         latency,

@@ -245,6 +245,19 @@ pub struct StoredRun {
     pub warnings: Vec<String>,
 }
 
+impl StoredRun {
+    /// The architecture model `id` is a shape twin of: named by `twin` in models.toml, or
+    /// marked in its own file's metadata (recorded at pre-flight).
+    pub fn twin_of(&self, id: &str) -> Option<&str> {
+        self.models
+            .models
+            .iter()
+            .find(|e| e.id == id)
+            .and_then(|e| e.twin.as_deref())
+            .or_else(|| self.meta.twins.get(id).map(String::as_str))
+    }
+}
+
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text =
         fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;

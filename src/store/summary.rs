@@ -108,9 +108,7 @@ pub fn table(run: &StoredRun) -> Table {
     t.load_style(UTF8_FULL_CONDENSED);
     let mut header = vec!["metric (median, min–max)".to_string()];
     header.extend(run.meta.models.iter().map(|m| {
-        let twin = run.meta.twins.contains_key(m)
-            || run.models.models.iter().any(|e| &e.id == m && e.is_twin());
-        if twin {
+        if run.twin_of(m).is_some() {
             format!("{m} (twin)")
         } else {
             m.clone()
