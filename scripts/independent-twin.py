@@ -67,6 +67,18 @@ def hf_tensors(arch, c):
     h, v = c["hidden_size"], c["vocab_size"]
     nh, nkv = c["num_attention_heads"], c["num_key_value_heads"]
     hd = c.get("head_dim", h // nh)
+
+    def attention(p, out_proj, q_norm, k_norm):
+        """Grouped-query attention with q/k norms; the two checkpoints name parts apart."""
+        return [
+            (p + "self_attn.q_proj.weight", (nh * hd, h)),
+            (p + "self_attn.k_proj.weight", (nkv * hd, h)),
+            (p + "self_attn.v_proj.weight", (nkv * hd, h)),
+            (p + f"self_attn.{out_proj}.weight", (h, nh * hd)),
+            (p + f"self_attn.{q_norm}.weight", (hd,)),
+            (p + f"self_attn.{k_norm}.weight", (hd,)),
+        ]
+
     out = [("model.embed_tokens.weight", (v, h))]
     if arch == "lfm2-350m":
         ff = int(2 * c["intermediate_size"] / 3)
@@ -83,14 +95,7 @@ def hf_tensors(arch, c):
                     (p + "conv.out_proj.weight", (h, h)),
                 ]
             else:
-                out += [
-                    (p + "self_attn.q_proj.weight", (nh * hd, h)),
-                    (p + "self_attn.k_proj.weight", (nkv * hd, h)),
-                    (p + "self_attn.v_proj.weight", (nkv * hd, h)),
-                    (p + "self_attn.out_proj.weight", (h, nh * hd)),
-                    (p + "self_attn.q_layernorm.weight", (hd,)),
-                    (p + "self_attn.k_layernorm.weight", (hd,)),
-                ]
+                out += attention(p, "out_proj", "q_layernorm", "k_layernorm")
             out += [
                 (p + "feed_forward.w1.weight", (ff, h)),
                 (p + "feed_forward.w3.weight", (ff, h)),
@@ -104,12 +109,9 @@ def hf_tensors(arch, c):
         out += [
             (p + "input_layernorm.weight", (h,)),
             (p + "post_attention_layernorm.weight", (h,)),
-            (p + "self_attn.q_proj.weight", (nh * hd, h)),
-            (p + "self_attn.k_proj.weight", (nkv * hd, h)),
-            (p + "self_attn.v_proj.weight", (nkv * hd, h)),
-            (p + "self_attn.o_proj.weight", (h, nh * hd)),
-            (p + "self_attn.q_norm.weight", (hd,)),
-            (p + "self_attn.k_norm.weight", (hd,)),
+        ]
+        out += attention(p, "o_proj", "q_norm", "k_norm")
+        out += [
             (p + "mlp.gate_proj.weight", (ff, h)),
             (p + "mlp.up_proj.weight", (ff, h)),
             (p + "mlp.down_proj.weight", (h, ff)),
@@ -178,12 +180,12 @@ def main():
         gg = names.get_name(hf_name, try_suffixes=(".weight",))
         if gg is None:
             sys.exit(f"gguf-py has no GGUF name for {hf_name}")
-        if "conv.conv" in hf_name:  # conversion/lfm2.py: the conv op wants a 2-D tensor
-            shape = (shape[0], shape[2])
-        if len(shape) == 1:  # norms stay F32 (conversion/base.py: 1-D tensors and norms)
+        if "conv.conv" in hf_name:
+            # conversion/lfm2.py squeezes it to the 2-D tensor the conv op wants, and
+            # conversion/base.py keeps it F32 (SHORTCONV_CONV)
+            data = rng.standard_normal((shape[0], shape[2]), dtype=np.float32) * 0.02
+        elif len(shape) == 1:  # norms stay F32 (conversion/base.py: 1-D tensors and norms)
             data = np.ones(shape, dtype=np.float32)
-        elif "conv.conv" in hf_name:  # so do short-convolution kernels (SHORTCONV_CONV there)
-            data = rng.standard_normal(shape, dtype=np.float32) * 0.02
         else:
             data = (rng.standard_normal(shape, dtype=np.float32) * 0.02).astype(np.float16)
         w.add_tensor(gg, data)
