@@ -89,6 +89,7 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
         source: "wait4".into(),
         model_file_bytes: 250 << 20,
         use_mmap: true,
+        page_cache: None,
     })));
     v
 }

@@ -527,6 +527,12 @@ fn run_one(
         }
         _ => None,
     };
+    // A bench process maps a file cached the same way for every model (see
+    // measure::pagecache for why); an http server is not lfmbench's to settle.
+    let settled = match &pj.job.part {
+        Part::Bench { .. } if !is_http => Some(pagecache::settle_file(&pj.job.path)),
+        _ => None,
+    };
     let mut page_cache = None;
     let mut resident_before = None;
     if let Some(drop) = pj.drop_cache {
@@ -637,6 +643,7 @@ fn run_one(
                     },
                     model_file_bytes: bytes,
                     use_mmap: pj.job.settings.use_mmap,
+                    page_cache: settled,
                 }),
             })?;
         }

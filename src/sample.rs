@@ -159,6 +159,21 @@ pub struct MemorySample {
     pub model_file_bytes: u64,
     /// Whether the model was mmapped (its pages then count in RSS as they are touched).
     pub use_mmap: bool,
+    /// How the model file was put in the page cache before the process started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_cache: Option<Settle>,
+}
+
+/// Whether a bench process's model file was put in a known page-cache state first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Settle {
+    /// Dropped from the page cache, then read back sequentially in one pass, so every
+    /// model's file is cached the same way whatever its history (mmapped decode speed
+    /// depends on it; see `measure::pagecache`).
+    Settled,
+    /// Could not be dropped (this platform or file); only read back.
+    ReadBack { reason: String },
 }
 
 /// A round (or part of one) that did not produce its measurements.

@@ -601,6 +601,7 @@ tokens = 8
                 source: "test".into(),
                 model_file_bytes: bytes / 2,
                 use_mmap: true,
+                page_cache: None,
             }),
         }
     }

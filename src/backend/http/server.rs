@@ -458,6 +458,7 @@ impl BenchServer {
             source,
             model_file_bytes: file_bytes,
             use_mmap: job.settings.use_mmap,
+            page_cache: None,
         };
         match self {
             BenchServer::Remote => None,
