@@ -199,15 +199,15 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
             .how_to_get
             .clone()
             .unwrap_or_else(|| "download it and set `path` in models.toml".into());
-        if entry.is_twin() && !path.exists() {
-            eprintln!("generating twin {} → {}", id, path.display());
-            if let Err(e) = crate::twin::ensure(entry, &path) {
-                problems.push(Problem {
-                    model: id,
-                    message: format!("{e:#}"),
-                });
-                continue;
-            }
+        // A twin is (re)made when missing or stale (another generator version or quant).
+        if entry.is_twin()
+            && let Err(e) = crate::twin::ensure(entry, &path)
+        {
+            problems.push(Problem {
+                model: id,
+                message: format!("{e:#}"),
+            });
+            continue;
         }
         match check_file(&path, entry.sha256.as_deref()) {
             Ok(info) => ready.push(ReadyModel {

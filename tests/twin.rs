@@ -368,3 +368,70 @@ family = "llama"
         "{md}"
     );
 }
+
+/// A cached twin that is stale (here: of another quantization under the file name a Q8_0
+/// twin has; the same check covers another generator version) is made again by the run's
+/// pre-flight, and every bench process reports its model file settled in the page cache.
+#[test]
+fn a_stale_twin_is_made_again_and_bench_files_are_settled() {
+    let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let twins = dir.path().join("models/twins");
+    std::fs::create_dir_all(&twins).expect("models/twins");
+    let cached = repo().join("models/twins/smollm2-135m-q4_1.gguf");
+    let wanted = twins.join("smollm2-135m-q8_0.gguf");
+    // The Q4_1 twin under the Q8_0 name: a twin, but not the one asked for.
+    let entry = |id: &str, quant: &str| {
+        format!(
+            "[[model]]\nid = \"{id}\"\ntwin = \"smollm2-135m\"\nquant = \"{quant}\"\nfamily = \"llama\"\n\n"
+        )
+    };
+    let probe = workspace(&(entry("a", "Q4_1") + &entry("b", "Q4_1")));
+    std::fs::write(
+        probe.path().join("suite.toml"),
+        suite(
+            "probe",
+            &["a".to_string(), "b".to_string()],
+            1,
+            1,
+            "[[workload]]\nkind = \"decode\"\ntokens = 2\ndepths = [0]",
+        ),
+    )
+    .expect("suite");
+    let o = lfmbench(probe.path(), &["run", "suite.toml", "--out", "runs"]);
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::copy(&cached, &wanted).expect("copy");
+    std::fs::write(
+        dir.path().join("models.toml"),
+        entry("q8", "Q8_0") + &entry("again", "Q8_0"),
+    )
+    .expect("models.toml");
+    std::fs::write(
+        dir.path().join("suite.toml"),
+        suite(
+            "stale",
+            &["q8".to_string(), "again".to_string()],
+            1,
+            1,
+            "[[workload]]\nkind = \"decode\"\ntokens = 2\ndepths = [0]",
+        ),
+    )
+    .expect("suite");
+    let o = lfmbench(dir.path(), &["run", "suite.toml", "--out", "runs"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let log = text(&o);
+    assert!(log.contains("generating twin q8"), "{log}");
+    assert!(!log.contains("generating twin again"), "made once: {log}");
+    let o = lfmbench(dir.path(), &["models"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("Q8_0"),
+        "{}",
+        text(&o)
+    );
+    let s = samples(&dir.path().join("runs"));
+    let mem = s
+        .iter()
+        .find(|r| r["kind"] == "memory")
+        .unwrap_or_else(|| panic!("no memory sample: {s:?}"));
+    assert_eq!(mem["page_cache"]["state"], "settled", "{mem}");
+}

@@ -97,7 +97,12 @@ pub fn ensure(entry: &ModelEntry, path: &Path) -> anyhow::Result<()> {
     };
     let arch = find(name).with_context(|| format!("model `{}` in models.toml", entry.id))?;
     let quant = entry.quant.as_deref().unwrap_or("F16");
-    quantize::parse_quant(quant).with_context(|| format!("model `{}` in models.toml", entry.id))?;
+    let (ty, _) = quantize::parse_quant(quant)
+        .with_context(|| format!("model `{}` in models.toml", entry.id))?;
+    if is_current(path, arch.name, ty) {
+        return Ok(());
+    }
+    eprintln!("generating twin {} → {}", entry.id, path.display());
     let made = ensure_file(arch, quant, path)
         .with_context(|| format!("cannot generate the twin of model `{}`", entry.id))?;
     if let Some(made) = made {
