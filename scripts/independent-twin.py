@@ -187,7 +187,16 @@ def main():
         elif len(shape) == 1:  # norms stay F32 (conversion/base.py: 1-D tensors and norms)
             data = np.ones(shape, dtype=np.float32)
         else:
-            data = (rng.standard_normal(shape, dtype=np.float32) * 0.02).astype(np.float16)
+            # N(0, 0.02) times log-normal magnitudes of the tensor, its rows (output
+            # features; tokens of an embedding) and columns, log2 spreads 0.35 / 0.35 /
+            # 0.30: the value recipe lfmbench's twins follow (src/twin/generate.rs), since
+            # llama.cpp's CPU decode speed depends on how block scales spread.
+            x = rng.standard_normal(shape, dtype=np.float32) * 0.02
+            x *= np.float32(2.0 ** rng.normal(0, 0.35))
+            x *= np.exp2(rng.normal(0, 0.35, (shape[0], 1))).astype(np.float32)
+            x *= np.exp2(rng.normal(0, 0.30, (1, shape[1]))).astype(np.float32)
+            data = x.astype(np.float16)
+            del x
         w.add_tensor(gg, data)
         del data
     w.write_header_to_file()

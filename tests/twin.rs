@@ -219,14 +219,13 @@ prompts = ["What is the capital of France?"]"#;
 /// side, 7 rounds interleaved (A B A B …), one thread each (on a shared 2-core machine two
 /// llama.cpp threads stall whenever one is descheduled, which swamps any difference between
 /// the files). The twin must be within the run's noise: its median decode speed inside the
-/// real file's range of rounds widened by 10%.
+/// real file's range of rounds widened by 10%. Each bench process maps its file settled in
+/// the page cache (dropped, read back), so the files' histories do not enter.
 ///
-/// Measured (2-core VM, llama.cpp -O3): the Gemma3-270M Q4_K_M twin decodes 3-4% faster
-/// than the real file and passes; the SmolLM2-135M Q4_1 twin decodes 23-28% faster and
-/// FAILS. llama.cpp's own llama-bench shows the same on the same two files, prefill agrees
-/// within 3% for both, and a file with the real file's metadata and the twin's tensor data
-/// is as fast as the twin: llama.cpp's decode speed depends on the weight values for Q4_1
-/// (see README, "Shape twins"). Kept failing on purpose until that is understood.
+/// Measured (2-core VM, llama.cpp -O3, generator version 2): SmolLM2-135M Q4_1 twin/real
+/// decode 0.98, prefill 0.99; Gemma3-270M Q4_K_M decode 1.085, prefill 0.99. Version 1
+/// (weights of one magnitude) decoded 18-23% faster than the real SmolLM2 file: see
+/// src/twin/generate.rs for why and README "Shape twins".
 fn twin_side_by_side(real_file: &str, twin: &str, quant: &str, family: &str) {
     let real = repo().join("models/cache").join(real_file);
     if !real.exists() {
@@ -289,7 +288,7 @@ tokens = 128"#;
 }
 
 #[test]
-#[ignore = "benchmark (about 40 s), fails as documented: cargo test --test twin -- --ignored --nocapture"]
+#[ignore = "benchmark (about 40 s): cargo test --test twin -- --ignored --nocapture"]
 fn smollm2_twin_decodes_like_the_real_file() {
     twin_side_by_side(
         "SmolLM2-135M-Instruct.Q4_1.gguf",

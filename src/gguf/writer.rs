@@ -260,6 +260,41 @@ pub fn f32_to_f16(x: f32) -> u16 {
     sign | h as u16
 }
 
+/// Append `src` to `dst` as little-endian IEEE halves, rounded as [`f32_to_f16`] rounds
+/// (by the CPU's F16C instructions where it has them: ten times faster, which matters for
+/// the gigabytes a twin is made of).
+pub fn extend_f16_le(dst: &mut Vec<u8>, src: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("f16c") {
+        // SAFETY: the CPU supports F16C (and so AVX), checked just above.
+        unsafe { extend_f16_le_f16c(dst, src) };
+        return;
+    }
+    dst.extend(src.iter().flat_map(|v| f32_to_f16(*v).to_le_bytes()));
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx,f16c")]
+fn extend_f16_le_f16c(dst: &mut Vec<u8>, src: &[f32]) {
+    use std::arch::x86_64::{
+        __m128i, _MM_FROUND_TO_NEAREST_INT, _mm_storeu_si128, _mm256_cvtps_ph, _mm256_loadu_ps,
+    };
+    dst.reserve(src.len() * 2);
+    let chunks = src.chunks_exact(8);
+    let rest = chunks.remainder();
+    let mut half = [0u8; 16];
+    for c in chunks {
+        // SAFETY: `c` holds 8 f32 and `half` 16 bytes; both intrinsics take unaligned
+        // pointers.
+        unsafe {
+            let h = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(_mm256_loadu_ps(c.as_ptr()));
+            _mm_storeu_si128(half.as_mut_ptr().cast::<__m128i>(), h);
+        }
+        dst.extend_from_slice(&half);
+    }
+    dst.extend(rest.iter().flat_map(|v| f32_to_f16(*v).to_le_bytes()));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,5 +336,35 @@ mod tests {
         }
         assert_eq!(f32_to_f16(f32::NAN) & 0x7C00, 0x7C00);
         assert_ne!(f32_to_f16(f32::NAN) & 0x03FF, 0);
+    }
+
+    /// The batch conversion (F16C where present) gives exactly the scalar one's bits,
+    /// rounding ties, subnormals and the tail past the last group of 8 included.
+    #[test]
+    fn batch_f16_conversion_matches_the_scalar_one() {
+        let mut xs: Vec<f32> = Vec::new();
+        let mut x = 1e-9f32;
+        while x < 70_000.0 {
+            xs.extend([
+                x,
+                -x,
+                x * (1.0 + 1.0 / 2048.0),
+                f32::from_bits(x.to_bits() | 0x1000),
+            ]);
+            x *= 1.0137;
+        }
+        // Exact ties between two halves: odd and even last kept bits.
+        xs.extend([1.0 + 1.0 / 2048.0, 1.0 + 3.0 / 2048.0, 0.0, -0.0, 65_520.0]);
+        xs.push(0.3); // a tail of one
+        let mut got = Vec::new();
+        extend_f16_le(&mut got, &xs);
+        let want: Vec<u8> = xs
+            .iter()
+            .flat_map(|v| f32_to_f16(*v).to_le_bytes())
+            .collect();
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.chunks(2).zip(want.chunks(2)).enumerate() {
+            assert_eq!(g, w, "f16 of {}", xs[i]);
+        }
     }
 }

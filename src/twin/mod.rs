@@ -4,9 +4,11 @@
 //!
 //! A twin has the published model's architecture, tensor names and shapes, metadata,
 //! vocabulary size and chat-template family, and is quantized by llama.cpp itself, so it
-//! loads, runs and weighs like the real model and prefills at its speed; decode can be
-//! faster than the real model's (llama.cpp's decode speed depends on weight values; the
-//! README's "Shape twins" has the measurements). Its text is meaningless. Modules:
+//! loads, runs and weighs like the real model and prefills at its speed. Decode speed on
+//! CPU also depends on how the weights' block scales spread (see [`generate`]): twins'
+//! magnitudes vary by tensor, row and column like real checkpoints', and decode within
+//! 2-9% of the two real files the registries ship (README, "Shape twins"). Its text is
+//! meaningless. Modules:
 //! - [`catalogue`]: the architectures, with cited hyperparameters;
 //! - [`model`]: tensor list and metadata per family, as llama.cpp's loader wants them;
 //! - [`vocab`]: a tokenizer of the exact vocabulary size with the template's tokens;

@@ -15,7 +15,7 @@ use super::catalogue::{Arch, Family};
 use super::vocab;
 
 /// Version of the generator; cached twins of another version are made again.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 /// Metadata key holding [`GENERATOR_VERSION`].
 pub const VERSION_KEY: &str = "lfmbench.twin.version";
 

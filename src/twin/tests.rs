@@ -299,3 +299,47 @@ fn list_shows_every_architecture_and_its_source() {
     }
     assert!(t.contains("16 (6 attn, 10 conv)"));
 }
+
+/// Median over a file's Q4_1 tensors of how many cache lines of ggml-cpu's FP16→F32
+/// lookup table (16 entries of 4 bytes per line) the tensor's block scales `d` and `m`
+/// touch: the figure llama.cpp's x86 decode speed follows (generate.rs's module doc).
+fn scale_footprint(path: &Path) -> usize {
+    use std::io::{Read, Seek, SeekFrom};
+    let g = gguf::read(path).expect("gguf");
+    let mut f = std::fs::File::open(path).expect("open");
+    let mut per_tensor: Vec<usize> = Vec::new();
+    for t in g.tensors.iter().filter(|t| t.ty.name == "Q4_1") {
+        let mut bytes = vec![0u8; t.n_bytes as usize];
+        f.seek(SeekFrom::Start(g.data_offset + t.offset))
+            .expect("seek");
+        f.read_exact(&mut bytes).expect("tensor data");
+        let mut lines = std::collections::HashSet::new();
+        for block in bytes.chunks_exact(20) {
+            lines.insert(u16::from_le_bytes([block[0], block[1]]) >> 4);
+            lines.insert(u16::from_le_bytes([block[2], block[3]]) >> 4);
+        }
+        per_tensor.push(lines.len());
+    }
+    assert!(!per_tensor.is_empty(), "{}: no Q4_1 tensor", path.display());
+    per_tensor.sort_unstable();
+    per_tensor[per_tensor.len() / 2]
+}
+
+/// The twin's block scales touch as many lookup-table lines as the real file's: the
+/// property that makes the SmolLM2 twin decode like the real file (tests/twin.rs's
+/// benchmark); weights of one magnitude touched half as many and decoded 18-23% faster.
+#[test]
+fn twin_scales_spread_like_the_real_files() {
+    let Some(real) = real("SmolLM2-135M-Instruct.Q4_1.gguf") else {
+        return;
+    };
+    let (r, t) = (
+        scale_footprint(&real),
+        scale_footprint(&cached("smollm2-135m", "Q4_1")),
+    );
+    eprintln!("scale-table lines per tensor (median): real {r}, twin {t}");
+    assert!(
+        (t as f64 / r as f64 - 1.0).abs() < 0.15,
+        "twin touches {t} lines per tensor, the real file {r}"
+    );
+}
