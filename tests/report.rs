@@ -217,3 +217,52 @@ fn a_folder_that_is_not_a_run_is_a_clear_error() {
     assert!(err.contains("is not an lfmbench run folder"), "{err}");
     assert!(!tmp.path().join("F.md").exists());
 }
+
+/// The methodology says how bench processes' files sat in the page cache, from the memory
+/// samples: the smoke fixture predates settling; the same run with every file settled says
+/// so instead.
+#[test]
+fn the_report_says_whether_model_files_were_settled() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let old = tmp.path().join("old.md");
+    let o = report(&[fixture("smoke").to_str().expect("utf-8")], &old);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let md = std::fs::read_to_string(&old).expect("markdown");
+    assert!(
+        md.contains("Every bench process mapped its model file as it happened to be cached"),
+        "{md}"
+    );
+    let run = tmp.path().join("settled");
+    std::fs::create_dir_all(&run).expect("mkdir");
+    for f in std::fs::read_dir(fixture("smoke")).expect("fixture") {
+        let f = f.expect("entry").path();
+        let name = f.file_name().expect("name").to_owned();
+        let text = std::fs::read_to_string(&f).expect("read");
+        let text = if name == "samples.jsonl" {
+            text.lines()
+                .map(|l| {
+                    // A flat JSON object: add the field before its closing brace.
+                    match l.strip_suffix('}') {
+                        Some(head) if l.contains("\"kind\":\"memory\"") => {
+                            format!("{head},\"page_cache\":{{\"state\":\"settled\"}}}}")
+                        }
+                        _ => l.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n"
+        } else {
+            text
+        };
+        std::fs::write(run.join(name), text).expect("write");
+    }
+    let new = tmp.path().join("new.md");
+    let o = report(&[run.to_str().expect("utf-8")], &new);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let md = std::fs::read_to_string(&new).expect("markdown");
+    assert!(
+        md.contains("its model file was dropped from the page cache and read back sequentially"),
+        "{md}"
+    );
+}

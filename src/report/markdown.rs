@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::metric::MetricName;
 use crate::report::charts::ChartRef;
 use crate::report::view::{ColdView, ModelView, Pct, Problems, Role, RunView};
-use crate::sample::StopReason;
+use crate::sample::{Body, Settle, StopReason};
 use crate::stats::bootstrap::{LEVEL, RESAMPLES, SEED};
 use crate::stats::{Estimate, percentile};
 use crate::verdict::{CriterionResult, Decision, State, fmt_num};
@@ -873,7 +873,7 @@ fn twins(out: &mut String, v: &RunView<'_>, h: usize) {
     }
     let _ = writeln!(
         out,
-        "\nDecode speed of a twin can be higher than the real model's: llama.cpp's decode speed depends on the weight values, not only on shapes and types, by an amount that depends on the quantization type (lfmbench's README, \"Shape twins\", gives what was measured against real files). A decode criterion decided on twins should be confirmed on the published GGUFs (`lfmbench fetch`).\n"
+        "\nDecode speed of a twin can differ from the real model's: on CPU, llama.cpp's decode speed depends on the weight values (how its block scales spread), not only on shapes and types. Twins' magnitudes are spread like real checkpoints'; measured against the two real files the registries ship, a SmolLM2-135M Q4_1 twin decodes at 0.98× the real file and a Gemma3-270M Q4_K_M twin at 1.085× (lfmbench's README, \"Shape twins\"). A decode criterion decided on twins should be confirmed on the published GGUFs (`lfmbench fetch`).\n"
     );
 }
 
@@ -1023,6 +1023,35 @@ fn completeness(out: &mut String, v: &RunView<'_>, h: usize) {
     }
 }
 
+/// How the bench processes' model files sat in the page cache, from the memory samples.
+fn page_cache_method(views: &[RunView<'_>]) -> String {
+    let (mut settled, mut read_back, mut unknown) = (0usize, 0usize, 0usize);
+    for r in views.iter().flat_map(|v| &v.run.records) {
+        if let Body::Memory(m) = &r.body {
+            match &m.page_cache {
+                Some(Settle::Settled) => settled += 1,
+                Some(Settle::ReadBack { .. }) => read_back += 1,
+                None => unknown += 1,
+            }
+        }
+    }
+    let why = "with mmap, how a file sits in the page cache changes decode speed (on Linux by up to 20%: a file just written maps faster than the same bytes cached long ago)";
+    let total = settled + read_back + unknown;
+    if total > 0 && settled == total {
+        format!(
+            "- **Page cache.** Before each bench process its model file was dropped from the page cache and read back sequentially, so every model's file was cached the same way: {why}."
+        )
+    } else if unknown == total {
+        format!(
+            "- **Page cache.** Every bench process mapped its model file as it happened to be cached (runs made before lfmbench settled files, or a server's): {why}, so a difference between models can carry a difference between their files' histories."
+        )
+    } else {
+        format!(
+            "- **Page cache.** Of {total} bench processes, {settled} had their model file dropped from the page cache and read back first, {read_back} only read back (the file could not be dropped) and {unknown} mapped it as it happened to be cached: {why}, so figures of files not settled can carry that difference."
+        )
+    }
+}
+
 fn methodology(out: &mut String, views: &[RunView<'_>]) {
     heading(out, 2, "Methodology");
     let rounds: Vec<String> = views
@@ -1039,6 +1068,7 @@ fn methodology(out: &mut String, views: &[RunView<'_>]) {
         rounds.join(" / "),
         warmup.join(" / ")
     );
+    let _ = writeln!(out, "{}", page_cache_method(views));
     let _ = writeln!(
         out,
         "- **Decode** (`decode.tokens_per_s`): the context is filled to the depth (untimed), then tokens are generated one at a time with end-of-generation ignored (llama-bench `tg`); rate = (n − 1) ÷ (time of the last token − time of the first), exactly n − 1 decode steps. A decode that produced fewer tokens than asked is invalid and left out."
