@@ -15,6 +15,9 @@
 # llama-cpp-python (scripts/build-llama-tool.sh), which is not the exact llama.cpp commit
 # that llama-cpp-sys-2 vendors: small differences can come from that too. Run it on a quiet
 # machine: two llama.cpp threads on a 2-core VM collapse under any other load.
+# Before each llama-bench run its file is settled in the page cache as lfmbench settles its
+# own (dropped, then read back sequentially): mmapped decode speed depends on how a file
+# sits in the page cache (src/measure/pagecache.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${ROUNDS:-3}"
@@ -32,16 +35,17 @@ if [ "${1:-}" = "--twins" ]; then
   [ -x "$tools/py/bin/python" ] || python3 -m venv "$tools/py"
   "$tools/py/bin/python" -c 'import numpy, gguf' 2>/dev/null ||
     "$tools/py/bin/pip" install --quiet --disable-pip-version-check numpy gguf
-  mkdir -p "$tools/independent-twins" models/twins
+  # v2: the value recipe with magnitude spreads (a cached v1 twin is not reused)
+  mkdir -p "$tools/independent-twins/v2" models/twins
   for arch in lfm2-350m qwen3-0.6b; do
-    ind="$tools/independent-twins/$arch-q4_k_m.gguf"
+    ind="$tools/independent-twins/v2/$arch-q4_k_m.gguf"
     if [ ! -f "$ind" ]; then
       "$tools/py/bin/python" scripts/independent-twin.py "$arch" "$ind.f16"
       "$tools/llama-quantize/bin/llama-quantize" "$ind.f16" "$ind" Q4_K_M >"$ind.log" 2>&1
       rm -f "$ind.f16"
     fi
     own="models/twins/$arch-q4_k_m.gguf"
-    [ -f "$own" ] || "$LF" twin "$arch" --quant Q4_K_M -o "$own" >/dev/null
+    "$LF" twin "$arch" --quant Q4_K_M -o "$own" >/dev/null # this generator version's
     printf '# %s: lfmbench twin %s bytes, independent twin %s bytes\n' "$arch" \
       "$(stat -c %s "$own")" "$(stat -c %s "$ind")"
     pairs+=("$own=$ind")
@@ -52,6 +56,14 @@ else
   pairs=("$@")
 fi
 LB="$tools/llama-bench/bin/llama-bench"
+settle() {
+  python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.fsync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+os.close(fd)' "$1"
+  cat "$1" >/dev/null
+}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -90,6 +102,7 @@ tokens = $pp
 TOML
   for r in $(seq 1 "$rounds"); do
     # llama-bench: -r 2 repetitions after its own warm-up; its mean is reported.
+    settle "$lb_file"
     line=$("$LB" -m "$lb_file" -p "$pp" -n "$tg" -b "$pp" -ub "$pp" -t "$threads" -r 2 -o csv 2>/dev/null |
       python3 -c 'import csv,sys
 rows=list(csv.DictReader(sys.stdin))
