@@ -385,39 +385,26 @@ fn a_stale_twin_is_made_again_and_bench_files_are_settled() {
             "[[model]]\nid = \"{id}\"\ntwin = \"smollm2-135m\"\nquant = \"{quant}\"\nfamily = \"llama\"\n\n"
         )
     };
+    // A two-token decode of two twin entries `ids` in the workspace `dir`.
+    let run_two = |dir: &Path, ids: [&str; 2]| {
+        let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        let workload = "[[workload]]\nkind = \"decode\"\ntokens = 2\ndepths = [0]";
+        std::fs::write(dir.join("suite.toml"), suite("stale", &ids, 1, 1, workload))
+            .expect("suite");
+        let o = lfmbench(dir, &["run", "suite.toml", "--out", "runs"]);
+        assert!(o.status.success(), "{}", text(&o));
+        o
+    };
+    // Make sure the cached Q4_1 twin is this version's before copying it.
     let probe = workspace(&(entry("a", "Q4_1") + &entry("b", "Q4_1")));
-    std::fs::write(
-        probe.path().join("suite.toml"),
-        suite(
-            "probe",
-            &["a".to_string(), "b".to_string()],
-            1,
-            1,
-            "[[workload]]\nkind = \"decode\"\ntokens = 2\ndepths = [0]",
-        ),
-    )
-    .expect("suite");
-    let o = lfmbench(probe.path(), &["run", "suite.toml", "--out", "runs"]);
-    assert!(o.status.success(), "{}", text(&o));
+    run_two(probe.path(), ["a", "b"]);
     std::fs::copy(&cached, &wanted).expect("copy");
     std::fs::write(
         dir.path().join("models.toml"),
         entry("q8", "Q8_0") + &entry("again", "Q8_0"),
     )
     .expect("models.toml");
-    std::fs::write(
-        dir.path().join("suite.toml"),
-        suite(
-            "stale",
-            &["q8".to_string(), "again".to_string()],
-            1,
-            1,
-            "[[workload]]\nkind = \"decode\"\ntokens = 2\ndepths = [0]",
-        ),
-    )
-    .expect("suite");
-    let o = lfmbench(dir.path(), &["run", "suite.toml", "--out", "runs"]);
-    assert!(o.status.success(), "{}", text(&o));
+    let o = run_two(dir.path(), ["q8", "again"]);
     let log = text(&o);
     assert!(log.contains("generating twin q8"), "{log}");
     assert!(!log.contains("generating twin again"), "made once: {log}");
