@@ -16,11 +16,11 @@
 //! the real registry files' do (`twin_scales_spread_like_the_real_files` in the tests).
 //!
 //! To write gigabytes fast the normal values are not drawn one by one (and the dev profile
-//! optimises lfmbench, Cargo.toml, for the tests' twins): a pool of 2^20 is drawn once per seed, and each block of 2^16 values
-//! of a tensor is a window of that pool at an offset drawn from (seed, tensor name, block
-//! index); the factors come from (seed, tensor name, row or column). Every value thus
-//! depends only on the seed, the tensor's name and its index, so a twin is reproducible
-//! bit for bit.
+//! optimises lfmbench, Cargo.toml, for the tests' twins): a pool of 2^20 is drawn once per
+//! seed, and each block of 2^16 values of a tensor is a window of that pool at an offset
+//! drawn from (seed, tensor name, block index); the factors come from (seed, tensor name,
+//! row or column). Every value thus depends only on the seed, the tensor's name and its
+//! index, so a twin is reproducible bit for bit.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -145,8 +145,8 @@ impl Factors {
     }
 }
 
-/// Write tensor `t` (F16 or F32) to `w`; `zero_rows` are rows (of ne0 values) written as
-/// zeros (the control tokens of an embedding).
+/// Write tensor `t` (F16 or F32) to `w`; `zero_rows` (ascending) are rows (of ne0 values)
+/// written as zeros (the control tokens of an embedding).
 fn write_tensor(
     t: &TensorSpec,
     init: Init,
@@ -191,7 +191,7 @@ fn write_tensor(
             let (row, col) = ((start + i) / row_len, (start + i) % row_len);
             let seg = (row_len - col).min(len - i);
             let out = &mut dst[i..i + seg];
-            if zero.contains(&row) {
+            if zero.binary_search(&row).is_ok() {
                 out.fill(0.0);
             } else {
                 let k = factors.row(row);

@@ -99,13 +99,9 @@ pub fn ensure(entry: &ModelEntry, path: &Path) -> anyhow::Result<()> {
     };
     let arch = find(name).with_context(|| format!("model `{}` in models.toml", entry.id))?;
     let quant = entry.quant.as_deref().unwrap_or("F16");
-    let (ty, _) = quantize::parse_quant(quant)
-        .with_context(|| format!("model `{}` in models.toml", entry.id))?;
-    if is_current(path, arch.name, ty) {
-        return Ok(());
-    }
-    eprintln!("generating twin {} → {}", entry.id, path.display());
-    let made = ensure_file(arch, quant, path)
+    quantize::parse_quant(quant).with_context(|| format!("model `{}` in models.toml", entry.id))?;
+    let announce = || eprintln!("generating twin {} → {}", entry.id, path.display());
+    let made = ensure_file(arch, quant, path, announce)
         .with_context(|| format!("cannot generate the twin of model `{}`", entry.id))?;
     if let Some(made) = made {
         eprintln!(
@@ -119,11 +115,13 @@ pub fn ensure(entry: &ModelEntry, path: &Path) -> anyhow::Result<()> {
 }
 
 /// Make sure `path` holds the seed-0 twin of `arch` in `quant` from this generator
-/// version; generates it (returning what that took) when it does not.
+/// version; generates it (calling `announce` first, returning what that took) when it
+/// does not.
 pub fn ensure_file(
     arch: &catalogue::Arch,
     quant: &str,
     path: &Path,
+    announce: impl FnOnce(),
 ) -> anyhow::Result<Option<Made>> {
     let (quant, _) = quantize::parse_quant(quant)?;
     if is_current(path, arch.name, quant) {
@@ -148,6 +146,7 @@ pub fn ensure_file(
         return Ok(None);
     }
     // (The caller says which model it is generating for; generate reports progress.)
+    announce();
     generate(arch, quant, 0, path).map(Some)
 }
 

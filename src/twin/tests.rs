@@ -29,7 +29,7 @@ fn cached(arch: &str, quant: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("models/twins")
         .join(default_file_name(arch, quant, 0));
-    if let Some(made) = ensure_file(a, quant, &path).expect("twin generates") {
+    if let Some(made) = ensure_file(a, quant, &path, || {}).expect("twin generates") {
         eprintln!(
             "generated {}: {:.1} MB, weights {:.1} s, quantization {:.1} s",
             path.display(),
@@ -314,7 +314,8 @@ fn scale_footprint(path: &Path) -> usize {
             .expect("seek");
         f.read_exact(&mut bytes).expect("tensor data");
         let mut lines = std::collections::HashSet::new();
-        for block in bytes.chunks_exact(20) {
+        // A Q4_1 block: FP16 d, FP16 m, then the 4-bit values.
+        for block in bytes.chunks_exact(t.ty.bytes as usize) {
             lines.insert(u16::from_le_bytes([block[0], block[1]]) >> 4);
             lines.insert(u16::from_le_bytes([block[2], block[3]]) >> 4);
         }
