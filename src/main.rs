@@ -9,6 +9,12 @@ use lfmbench::cli::{Cli, Command};
 use lfmbench::{compare, fetch, models_cmd, report, runner, twin, worker};
 
 fn main() -> ExitCode {
+    // Before anything else: a binary built for another CPU stops here with advice
+    // instead of crashing on an illegal instruction later.
+    if let Err(why) = lfmbench::measure::isa::guard() {
+        eprintln!("error: {why}");
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(code) => code,

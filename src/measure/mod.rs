@@ -3,5 +3,6 @@
 
 pub mod bandwidth;
 pub mod host;
+pub mod isa;
 pub mod pagecache;
 pub mod rss;
