@@ -67,6 +67,7 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     };
     let mut loaded = config::load(suite_path, &args.models)?;
     apply_overrides(&mut loaded, args)?;
+    config::check_host(&loaded, host::logical_cpus(), args.threads)?;
     let (ready, problems) = preflight(&loaded);
     if !problems.is_empty() {
         eprintln!("These models cannot run:");

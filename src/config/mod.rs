@@ -396,6 +396,58 @@ pub fn load(suite_path: &Path, models_path: &Path) -> Result<Loaded, ConfigError
     Ok(loaded)
 }
 
+/// Settings this host cannot honour, refused before anything runs: more threads than
+/// it has logical CPUs. `cli_threads` is `--threads` when given (it replaced the suite's
+/// value, so the error names the flag instead of a line).
+pub fn check_host(
+    l: &Loaded,
+    logical_cpus: usize,
+    cli_threads: Option<u32>,
+) -> Result<(), ConfigError> {
+    let too_many = |t: Option<u32>| t.filter(|&t| t as usize > logical_cpus);
+    let help = format!(
+        "this host has {logical_cpus} logical CPUs: use at most {logical_cpus} threads (0 = one per physical core); more threads than CPUs time-slice and measure the scheduler, not the model"
+    );
+    for id in l.model_ids() {
+        let Some(m) = l.model(&id) else { continue };
+        if let Some(t) = too_many(m.overrides.threads) {
+            return Err(ConfigError::new(
+                &l.models_path,
+                format!("model `{id}` overrides threads = {t}, more than this host's {logical_cpus} logical CPUs"),
+            )
+            .at_text(&l.models_text, &format!("id = \"{id}\""))
+            .help(help));
+        }
+    }
+    if let Some(t) = too_many(l.suite.backend.threads) {
+        if cli_threads == Some(t) {
+            return Err(ConfigError::new(
+                Path::new("--threads"),
+                format!("{t} threads, more than this host's {logical_cpus} logical CPUs"),
+            )
+            .help(help));
+        }
+        let at = l
+            .suite_text
+            .find("[backend]")
+            .and_then(|b| l.suite_text[b..].find("threads").map(|i| b + i));
+        let mut e = ConfigError::new(
+            &l.suite_path,
+            format!(
+                "threads = {t} in [backend], more than this host's {logical_cpus} logical CPUs"
+            ),
+        )
+        .help(help);
+        if let Some(pos) = at {
+            let (line, col) = line_col(&l.suite_text, pos);
+            e.line = Some(line);
+            e.column = Some(col);
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
 fn validate(l: &Loaded) -> Result<(), ConfigError> {
     let p = &l.suite_path;
     let t = &l.suite_text;

@@ -4,5 +4,6 @@
 pub mod bandwidth;
 pub mod host;
 pub mod isa;
+pub mod noise;
 pub mod pagecache;
 pub mod rss;
