@@ -1,6 +1,7 @@
 //! Configuration: the suite file and models.toml, loaded with errors that name the file,
 //! the line and the fix, then cross-checked against each other.
 
+pub mod endpoint;
 pub mod models;
 pub mod suite;
 
@@ -338,7 +339,7 @@ fn validate_http(path: &Path, text: &str, m: &ModelEntry, needle: &str) -> Resul
             "remove `twin`; an http model may name the file its server reads with `path`",
         );
     }
-    if let Err(e) = crate::backend::http::client::Endpoint::parse(&h.base_url) {
+    if let Err(e) = endpoint::Endpoint::parse(&h.base_url) {
         return err(
             format!("base_url {e}"),
             "e.g. base_url = \"http://127.0.0.1:8080\"",

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::metric::{MetricName, Stat};
+use crate::metric::{MetricName, Stat, decode_depths};
 use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record};
 use crate::stats::{self, Estimate, Quantization, Rounds, Sample, StatsError};
 use crate::store::{Skipped, StoredRun};
@@ -192,16 +192,7 @@ impl RunView<'_> {
 
 /// Metrics shown per model, in order; decode once per depth that was measured.
 pub fn metric_list(records: &[Record]) -> Vec<(MetricName, String)> {
-    let mut depths: Vec<u32> = records
-        .iter()
-        .filter_map(|r| match &r.body {
-            Body::Decode(d) => Some(d.depth),
-            _ => None,
-        })
-        .collect();
-    depths.sort_unstable();
-    depths.dedup();
-    let mut v: Vec<(MetricName, String)> = depths
+    let mut v: Vec<(MetricName, String)> = decode_depths(records)
         .into_iter()
         .map(|depth| {
             (
