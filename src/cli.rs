@@ -135,6 +135,12 @@ pub enum Command {
     Compare(CompareArgs),
     /// Download the published GGUFs named in models.toml.
     Fetch(FetchArgs),
+    /// Print a shell completion script, e.g. `lfmbench completions bash > ~/.local/share/bash-completion/completions/lfmbench`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Internal: run one job in this process (used by `run`; not for users).
     #[command(hide = true, name = "__worker")]
     Worker {

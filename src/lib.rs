@@ -26,4 +26,5 @@ pub mod stats;
 pub mod store;
 pub mod twin;
 pub mod verdict;
+pub mod version;
 pub mod worker;
