@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use lfmbench::cli::{Cli, Command};
+use lfmbench::cli::{self, Cli, Command};
 use lfmbench::{compare, fetch, models_cmd, report, runner, twin, version, worker};
 
 fn main() -> ExitCode {
@@ -40,7 +40,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "lfmbench", &mut script);
+            clap_complete::generate(shell, &mut cli::for_completion(), "lfmbench", &mut script);
             let mut out = std::io::stdout().lock();
             out.write_all(&script)
                 .and_then(|()| out.flush())

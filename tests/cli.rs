@@ -94,6 +94,8 @@ fn completions_are_scripts_each_shell_accepts() {
             "fetch",
             "models",
             "completions",
+            // A verb's own options come along.
+            "keep-going",
         ] {
             assert!(script.contains(verb), "{shell}: `{verb}` is not completed");
         }
