@@ -23,8 +23,9 @@
 //! against a noise threshold), with the interval required to clear the threshold rather
 //! than a p-value, so a single noisy round never fails a nightly build.
 //!
-//! The decision logic works on plain values ([`compare_metric`]); loading runs,
-//! formatting and the exit code live at the edges ([`cli`]).
+//! The decision logic works on plain values ([`compare_metric`], in `change`); `runs`
+//! compares two loaded runs, `table` prints the result; loading runs and the exit code live
+//! at the edges ([`cli`]).
 
 mod change;
 mod runs;
