@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -135,10 +135,35 @@ pub enum Command {
     Compare(CompareArgs),
     /// Download the published GGUFs named in models.toml.
     Fetch(FetchArgs),
+    /// Print a shell completion script, e.g. `lfmbench completions bash > ~/.local/share/bash-completion/completions/lfmbench`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Internal: run one job in this process (used by `run`; not for users).
     #[command(hide = true, name = "__worker")]
     Worker {
         /// The job, as JSON.
         job: String,
     },
+}
+
+/// The command as shell completions offer it: the user's verbs, without hidden ones such as
+/// `__worker` (clap_complete lists hidden subcommands too).
+pub fn for_completion() -> clap::Command {
+    let full = Cli::command();
+    let visible: Vec<clap::Command> = full
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .cloned()
+        .collect();
+    let mut cmd = clap::Command::new("lfmbench")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommand_required(true)
+        .subcommands(visible);
+    if let Some(a) = full.get_about() {
+        cmd = cmd.about(a.clone());
+    }
+    cmd
 }

@@ -16,16 +16,16 @@
 //!   the exact `path = "…"` line for models.toml is printed. A link keeps one copy of
 //!   a large file on disk; an existing regular file there is never overwritten.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use hf_hub::api::sync::{ApiBuilder, ApiError};
-use sha2::{Digest, Sha256};
 
 use crate::cli::FetchArgs;
 use crate::config::{self, ModelEntry};
+use crate::digest::sha256_file;
 
 /// One file to fetch, and the models.toml entries that name it.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,24 +94,6 @@ pub fn select(entries: &[ModelEntry], ids: &[String]) -> Result<Vec<Wanted>> {
         bail!("no model in models.toml has hf_repo and hf_file: nothing to fetch");
     }
     Ok(out)
-}
-
-/// sha256 of a file, lowercase hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut f =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Explain a download error in terms a user can act on.
@@ -310,17 +292,6 @@ mod tests {
         assert!(
             err.to_string().contains("known ids: a, a-real, local"),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn sha256_of_a_known_text() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let p = dir.path().join("f");
-        std::fs::write(&p, b"abc").expect("write");
-        assert_eq!(
-            sha256_file(&p).expect("hash"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 

@@ -33,8 +33,8 @@ use self::sse::StreamSummary;
 use super::{Backend, EngineInfo, Eog, Generation, LoadTimes, Prompt, Session, TokenEvent};
 use crate::config::Resolved;
 use crate::config::models::HttpSettings;
+use crate::protocol::{Job, WorkerMsg};
 use crate::sample::{Body, ChatSample, DecodeSample, PrefillSample, Record, StopReason};
-use crate::worker::{Job, WorkerMsg};
 
 /// `engine` of [`EngineInfo`] for this backend.
 pub const ENGINE: &str = "http (OpenAI-compatible)";
@@ -453,7 +453,7 @@ pub fn run_worker(job: &Job, out: &mut dyn FnMut(WorkerMsg) -> Result<()>) -> Re
     let mut backend = HttpBackend::new(settings)?;
     out(WorkerMsg::Engine(backend.info()))?;
     let last = Rc::clone(&backend.last);
-    crate::worker::run_job(&mut backend, job, &mut |m| match m {
+    super::workload::run_job(&mut backend, job, &mut |m| match m {
         WorkerMsg::Record(r) => out(WorkerMsg::Record(annotate(r, last.borrow_mut().take()))),
         other => out(other),
     })

@@ -1,14 +1,17 @@
 //! Configuration: the suite file and models.toml, loaded with errors that name the file,
 //! the line and the fix, then cross-checked against each other.
 
+pub mod endpoint;
+mod error;
 pub mod models;
 pub mod suite;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use error::strsim_distance;
+pub use error::{ConfigError, line_col, parse_toml};
 pub use models::{BackendKind, ModelEntry, ModelsFile};
 pub use suite::{Criterion, Decision, Op, Suite, Versus, Workload};
 
@@ -67,132 +70,6 @@ impl BackendSettings {
             use_mmap: self.use_mmap.unwrap_or(true),
         }
     }
-}
-
-/// A configuration problem, located in a file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfigError {
-    pub file: PathBuf,
-    /// 1-based line and column, when the problem has a place.
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-    /// What the user should do.
-    pub help: Option<String>,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(l) = self.line {
-            write!(f, ":{l}")?;
-            if let Some(c) = self.column {
-                write!(f, ":{c}")?;
-            }
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(h) = &self.help {
-            write!(f, "\n  help: {h}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl ConfigError {
-    pub fn new(file: &Path, message: impl Into<String>) -> Self {
-        ConfigError {
-            file: file.to_path_buf(),
-            line: None,
-            column: None,
-            message: message.into(),
-            help: None,
-        }
-    }
-    pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-    /// Place the error at the first line of `text` that defines `needle` (e.g. `id = "x"`).
-    pub fn at_text(mut self, text: &str, needle: &str) -> Self {
-        if let Some(pos) = text.find(needle) {
-            let (l, c) = line_col(text, pos);
-            self.line = Some(l);
-            self.column = Some(c);
-        }
-        self
-    }
-}
-
-/// 1-based line and column of byte offset `pos` in `text`.
-pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
-    let before = &text[..pos.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |n| before.len() - n - 1)
-        + 1;
-    (line, col)
-}
-
-/// Parse TOML text into `T`, turning parser errors into located [`ConfigError`]s.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(
-    file: &Path,
-    text: &str,
-) -> Result<T, ConfigError> {
-    toml::from_str(text).map_err(|e| {
-        let (line, column) = match e.span() {
-            Some(span) => {
-                let (l, c) = line_col(text, span.start);
-                (Some(l), Some(c))
-            }
-            None => (None, None),
-        };
-        let message = e.message().trim().to_string();
-        let help = suggest_for(&message);
-        ConfigError {
-            file: file.to_path_buf(),
-            line,
-            column,
-            message,
-            help,
-        }
-    })
-}
-
-/// For an "unknown field `x`, expected one of `a`, `b`" message, suggest the closest name.
-fn suggest_for(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (unknown, rest) = rest.split_once('`')?;
-    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    let best = expected
-        .iter()
-        .map(|e| (strsim_distance(unknown, e), *e))
-        .min_by_key(|(d, _)| *d)?;
-    if best.0 <= 3 {
-        Some(format!("did you mean `{}`?", best.1))
-    } else {
-        Some(format!(
-            "remove `{unknown}`; allowed here: {}",
-            expected.join(", ")
-        ))
-    }
-}
-
-/// Levenshtein distance, small and dependency-free.
-fn strsim_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn read(file: &Path) -> Result<String, ConfigError> {
@@ -338,7 +215,7 @@ fn validate_http(path: &Path, text: &str, m: &ModelEntry, needle: &str) -> Resul
             "remove `twin`; an http model may name the file its server reads with `path`",
         );
     }
-    if let Err(e) = crate::backend::http::client::Endpoint::parse(&h.base_url) {
+    if let Err(e) = endpoint::Endpoint::parse(&h.base_url) {
         return err(
             format!("base_url {e}"),
             "e.g. base_url = \"http://127.0.0.1:8080\"",

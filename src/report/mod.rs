@@ -4,13 +4,12 @@
 //!
 //! - `view` — the view-model, built once per run (statistics, verdict, completeness);
 //! - `markdown` — PHASE_0_FINDINGS.md;
-//! - `charts` — SVG + PNG figures (`glyphs` fixes PNG text placement);
+//! - `charts` — SVG + PNG figures;
 //! - `terminal`, `json` — the verdict for `run` and `report` on stdout.
 //!
 //! Renderers return strings and bytes; only [`cli`] writes files.
 
 pub mod charts;
-mod glyphs;
 pub mod json;
 pub mod markdown;
 pub mod terminal;

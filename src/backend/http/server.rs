@@ -23,9 +23,8 @@ use super::{HttpBackend, redact};
 use crate::config::models::{BackendKind, HttpSettings, ModelEntry};
 use crate::config::{Loaded, Workload};
 use crate::measure::pagecache;
-use crate::sample::{Body, ColdStartSample, FailureRecord, MemorySample, PageCache};
-use crate::store::NotMeasured;
-use crate::worker::Job;
+use crate::protocol::Job;
+use crate::sample::{Body, ColdStartSample, FailureRecord, MemorySample, NotMeasured, PageCache};
 
 /// How often readiness is polled while a started server comes up (bounds the cold-start
 /// resolution).

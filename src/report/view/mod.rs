@@ -1,0 +1,277 @@
+//! The report's view-model: everything a renderer shows, computed once from a stored
+//! run. Renderers (markdown, charts, terminal, JSON) only format what is here, so they
+//! always agree, and none of them computes a statistic.
+//!
+//! Everything is ordered deterministically (models by role then suite order, metrics in
+//! a fixed order, rounds ascending), so the same samples give the same report.
+
+mod checks;
+mod comparisons;
+mod models;
+
+use std::collections::BTreeMap;
+
+use crate::metric::{MetricName, Stat, decode_depths};
+use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record};
+use crate::stats::{self, Estimate, Quantization, Rounds, Sample, StatsError};
+use crate::store::{Skipped, StoredRun};
+use crate::verdict::{self, Completeness, Verdict};
+pub use checks::completeness;
+use checks::problems;
+use comparisons::comparison;
+pub use models::metric_list;
+use models::model_view;
+
+/// What a model is in its suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Candidate,
+    Baseline,
+    Other,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Candidate => "candidate",
+            Role::Baseline => "baseline",
+            Role::Other => "alongside",
+        }
+    }
+}
+
+/// One metric of one model: median with interval, range and spread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRow {
+    pub metric: MetricName,
+    pub label: String,
+    pub median: Estimate,
+    pub min: f64,
+    pub max: f64,
+    /// Median absolute deviation; `None` with a single value.
+    pub mad: Option<f64>,
+}
+
+/// A percentile, or how many samples it would need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pct {
+    Value(f64),
+    TooFew { needed: usize },
+}
+
+/// A latency distribution: its percentiles and its values (for charts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatencyRow {
+    pub metric: MetricName,
+    pub label: &'static str,
+    pub n: usize,
+    pub rounds: usize,
+    /// (P, value) for P50, P95, P99.
+    pub pct: Vec<(f64, Pct)>,
+    /// Every valid value, sorted ascending.
+    pub values: Vec<f64>,
+}
+
+/// Peak RSS against the model file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryView {
+    pub peak: Estimate,
+    pub min: f64,
+    pub max: f64,
+    pub file_bytes: u64,
+    pub use_mmap: bool,
+}
+
+/// Cold starts of one page-cache state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColdView {
+    /// "dropped", "warm" or "not dropped".
+    pub state: &'static str,
+    /// Why the cache could not be dropped, when it could not.
+    pub not_dropped_reason: Option<String>,
+    pub n: usize,
+    /// Median, min and max of the file fraction resident just before the start.
+    pub resident_before: Option<(f64, f64, f64)>,
+    /// Starts meant to be cold that found half the file or more still cached (another
+    /// process mapping the file keeps its pages in).
+    pub not_really_cold: usize,
+    pub process_ms: f64,
+    pub load_ms: f64,
+    pub context_ms: f64,
+    pub first_token_ms: f64,
+    pub total: Estimate,
+}
+
+/// Decode against the memory-bandwidth bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Roofline {
+    pub depth: u32,
+    pub bound_tokens_per_s: f64,
+    pub decode_median: f64,
+    pub percent: f64,
+}
+
+/// Everything about one model of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelView {
+    pub id: String,
+    pub role: Role,
+    /// The architecture it is a shape twin of, when it is one.
+    pub twin_of: Option<String>,
+    pub file_bytes: Option<u64>,
+    pub metrics: Vec<MetricRow>,
+    pub latency: Vec<LatencyRow>,
+    pub memory: Option<MemoryView>,
+    pub cold: Vec<ColdView>,
+    pub roofline: Option<Roofline>,
+    /// How samples were taken where a backend says so (e.g. the http backend's source of
+    /// a rate: the server's own timings or the stream), each distinct note once.
+    pub notes: Vec<String>,
+}
+
+impl ModelView {
+    pub fn metric(&self, m: MetricName) -> Option<&MetricRow> {
+        self.metrics.iter().find(|r| r.metric == m)
+    }
+    pub fn latency(&self, m: MetricName) -> Option<&LatencyRow> {
+        self.latency.iter().find(|r| r.metric == m)
+    }
+}
+
+/// candidate ÷ one other model, metric by metric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub other: String,
+    pub other_role: Role,
+    pub rows: Vec<ComparisonRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonRow {
+    pub metric: MetricName,
+    pub label: String,
+    pub candidate_median: f64,
+    pub other_median: f64,
+    /// The paired ratio, or why there is none.
+    pub ratio: Result<Estimate, String>,
+}
+
+/// Samples left out of every statistic, and runs that did not finish.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Problems {
+    pub zero_token: Vec<(String, u32, ChatSample)>,
+    pub short_decodes: Vec<(String, u32, DecodeSample)>,
+    pub failures: Vec<(String, u32, FailureRecord)>,
+    pub skipped: Vec<Skipped>,
+    /// The run did not complete: its note.
+    pub incomplete: Option<String>,
+    /// Torn lines and the like, from reading the run.
+    pub warnings: Vec<String>,
+}
+
+impl Problems {
+    pub fn is_empty(&self) -> bool {
+        self.zero_token.is_empty()
+            && self.short_decodes.is_empty()
+            && self.failures.is_empty()
+            && self.skipped.is_empty()
+            && self.incomplete.is_none()
+            && self.warnings.is_empty()
+    }
+}
+
+/// One stored run, ready to render.
+#[derive(Debug, Clone)]
+pub struct RunView<'a> {
+    pub run: &'a StoredRun,
+    /// The machine's name in matrices (host label, made unique among the runs).
+    pub machine: String,
+    pub models: Vec<ModelView>,
+    pub comparisons: Vec<Comparison>,
+    pub problems: Problems,
+    pub completeness: Completeness,
+    pub verdict: Verdict,
+}
+
+impl RunView<'_> {
+    pub fn model(&self, id: &str) -> Option<&ModelView> {
+        self.models.iter().find(|m| m.id == id)
+    }
+}
+
+/// Model ids of a run in report order: candidate, baseline, the suite's others, then
+/// any other model that was run.
+pub fn ordered_models(run: &StoredRun) -> Vec<(String, Role)> {
+    let s = &run.suite.suite;
+    let mut out: Vec<(String, Role)> = Vec::new();
+    let mut push = |id: &str, role: Role| {
+        if run.meta.models.iter().any(|m| m == id) && !out.iter().any(|(m, _)| m == id) {
+            out.push((id.to_string(), role));
+        }
+    };
+    push(&s.candidate, Role::Candidate);
+    push(&s.baseline, Role::Baseline);
+    for o in &s.others {
+        push(o, Role::Other);
+    }
+    for m in &run.meta.models {
+        push(m, Role::Other);
+    }
+    out
+}
+
+/// Build the view of one run; `machine` is its (unique) name in matrices.
+pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
+    let models: Vec<ModelView> = ordered_models(run)
+        .into_iter()
+        .map(|(id, role)| model_view(run, &id, role))
+        .collect();
+    let comparisons: Vec<Comparison> = match models.iter().find(|m| m.role == Role::Candidate) {
+        Some(c) => models
+            .iter()
+            .filter(|m| m.role != Role::Candidate)
+            .map(|o| comparison(run, c, o))
+            .collect(),
+        None => Vec::new(),
+    };
+    let completeness = completeness(run, &models, &comparisons);
+    let verdict = verdict::evaluate(&verdict::Inputs {
+        suite: &run.suite,
+        records: &run.records,
+        models: &run.meta.models,
+        skipped: &run.meta.skipped,
+        completeness: Some(&completeness),
+    });
+    RunView {
+        run,
+        machine,
+        problems: problems(run),
+        models,
+        comparisons,
+        completeness,
+        verdict,
+    }
+}
+
+/// Machine names for several runs: the host label, with the run id added where two
+/// runs share a label.
+pub fn machine_names(runs: &[StoredRun]) -> Vec<String> {
+    runs.iter()
+        .map(|r| {
+            let dup = runs.iter().filter(|o| o.host.label == r.host.label).count() > 1;
+            if dup {
+                format!("{} ({})", r.host.label, r.meta.id)
+            } else {
+                r.host.label.clone()
+            }
+        })
+        .collect()
+}
+
+/// The criterion (absolute, on the candidate) whose target a latency chart draws.
+pub fn target_for(verdict: &Verdict, metric: MetricName) -> Option<(String, String, f64)> {
+    verdict.criteria.iter().find_map(|c| {
+        (MetricName::parse(&c.metric).ok() == Some(metric) && c.vs == "absolute")
+            .then(|| (c.stat.clone(), c.op.clone(), c.target))
+    })
+}
