@@ -296,7 +296,12 @@ impl Backend for HttpBackend {
                 None => "none".into(),
             }
         );
-        if let Some(t) = self.client.trust.as_ref().filter(|_| self.client.endpoint.tls) {
+        if let Some(t) = self
+            .client
+            .trust
+            .as_ref()
+            .filter(|_| self.client.endpoint.tls)
+        {
             system_info.push_str(&format!(
                 "; TLS, certificate verified against {}",
                 t.describe()

@@ -372,7 +372,8 @@ fn validate_http(path: &Path, text: &str, m: &ModelEntry, needle: &str) -> Resul
         };
         if !endpoint.tls {
             return err_at(
-                "ca_file is set but base_url is plain http:// (a CA file only matters for https)".into(),
+                "ca_file is set but base_url is plain http:// (a CA file only matters for https)"
+                    .into(),
                 "write base_url as https://… if the server speaks TLS, or remove ca_file",
             );
         }
@@ -679,7 +680,11 @@ mod tests {
             .as_ref()
             .and_then(|h| h.ca_file.clone())
             .expect("ca_file");
-        assert_eq!(got, dir.path().join("certs/ca.pem"), "resolved beside models.toml");
+        assert_eq!(
+            got,
+            dir.path().join("certs/ca.pem"),
+            "resolved beside models.toml"
+        );
     }
 
     #[test]

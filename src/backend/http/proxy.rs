@@ -44,7 +44,10 @@ pub fn from_env(endpoint: &Endpoint) -> Result<Option<Chosen>, String> {
 }
 
 /// The proxy for `endpoint`, reading variables through `env` (tests pass a map).
-pub fn choose(endpoint: &Endpoint, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Chosen>, String> {
+pub fn choose(
+    endpoint: &Endpoint,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Chosen>, String> {
     let candidates: [&'static str; 4] = if endpoint.tls {
         ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
     } else {

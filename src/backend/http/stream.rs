@@ -123,7 +123,10 @@ impl<R: BufRead> EventReader<R> {
 /// Read up to and including `\n` into `buf`; returns the count (0 at end of stream). A
 /// line longer than [`MAX_LINE`] is an `InvalidData` error, not an unbounded buffer.
 fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<usize> {
-    let n = r.by_ref().take(MAX_LINE as u64 + 1).read_until(b'\n', buf)?;
+    let n = r
+        .by_ref()
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', buf)?;
     if n > MAX_LINE {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,

@@ -57,10 +57,7 @@ impl Trust {
     pub fn describe(&self) -> String {
         let mut s = format!("{} system root certificates", self.system);
         if let Some((p, n)) = &self.ca_file {
-            s.push_str(&format!(
-                " and the {n} of ca_file {}",
-                p.display()
-            ));
+            s.push_str(&format!(" and the {n} of ca_file {}", p.display()));
         }
         s
     }
@@ -118,7 +115,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let missing = dir.path().join("missing.pem");
         let e = read_ca_file(&missing).expect_err("missing");
-        assert!(e.contains("cannot read") && e.contains("missing.pem"), "{e}");
+        assert!(
+            e.contains("cannot read") && e.contains("missing.pem"),
+            "{e}"
+        );
 
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "just text\n").expect("write");
@@ -132,13 +132,19 @@ mod tests {
         )
         .expect("write");
         let e = read_ca_file(&bad).expect_err("not DER");
-        assert!(e.contains("certificate 1 of") && e.contains("root of trust"), "{e}");
+        assert!(
+            e.contains("certificate 1 of") && e.contains("root of trust"),
+            "{e}"
+        );
     }
 
     #[test]
     fn system_roots_are_loaded_and_counted() {
         let t = Trust::load(None).expect("no ca_file cannot fail");
-        assert!(t.describe().starts_with(&format!("{} system root", t.system)));
+        assert!(
+            t.describe()
+                .starts_with(&format!("{} system root", t.system))
+        );
         match &t.roots {
             RootCerts::Specific(c) => assert_eq!(c.len(), t.system),
             _ => panic!("the system's roots are given to ureq explicitly"),

@@ -235,7 +235,9 @@ impl Client {
             ),
             ureq::Error::Timeout(t) => {
                 let doing = match t {
-                    ureq::Timeout::PerWrite | ureq::Timeout::SendRequest | ureq::Timeout::SendBody => {
+                    ureq::Timeout::PerWrite
+                    | ureq::Timeout::SendRequest
+                    | ureq::Timeout::SendBody => {
                         format!("sending {what}")
                     }
                     _ => format!("waiting for the response to {what}"),
@@ -254,6 +256,11 @@ impl Client {
                 ),
             ),
             ureq::Error::Rustls(tls) => self.tls_failure(&tls),
+            // rustls reports a refused handshake through the socket as an I/O error.
+            ureq::Error::Io(io) if rustls_error(&io).is_some() => match rustls_error(&io) {
+                Some(tls) => self.tls_failure(tls),
+                None => Failure::new(Kind::Tls, format!("{what}: {io}")),
+            },
             ureq::Error::Protocol(p) => {
                 let hint = if ep.tls {
                     "is this port an HTTPS server?"
@@ -268,10 +275,15 @@ impl Client {
             ureq::Error::Io(io) => {
                 let f = read_failure(io, &format!("sending {what}"), &self.timeout_s(), "");
                 if f.kind == Kind::Closed {
+                    let tls_hint = if ep.tls {
+                        ""
+                    } else {
+                        " A server that speaks TLS needs https:// in base_url."
+                    };
                     Failure::new(
                         Kind::Closed,
                         format!(
-                            "{what}: the server closed the connection without sending a response (did it crash, or is this port not an HTTP server?)"
+                            "{what}: the server closed the connection without sending a response (did it crash, or is this port not an HTTP server?){tls_hint}"
                         ),
                     )
                 } else {
@@ -315,9 +327,7 @@ impl Client {
                 | C::NotValidYetContext { .. } => format!(
                     "the certificate of {url} is outside its validity period ({e})\n  help: renew the server's certificate, or check this machine's clock"
                 ),
-                _ => format!(
-                    "the certificate of {url} was refused: {e}\n  help: {ca_help}"
-                ),
+                _ => format!("the certificate of {url} was refused: {e}\n  help: {ca_help}"),
             },
             rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
                 format!(
@@ -328,6 +338,11 @@ impl Client {
         };
         Failure::new(Kind::Tls, msg)
     }
+}
+
+/// The TLS error inside an I/O error, if it carries one.
+fn rustls_error(e: &io::Error) -> Option<&rustls::Error> {
+    e.get_ref()?.downcast_ref::<rustls::Error>()
 }
 
 fn timeout_failure(doing: &str, timeout_s: &str, what: &str) -> Failure {
@@ -422,7 +437,11 @@ mod tests {
             "the stream stalled",
         );
         assert_eq!(t.kind, Kind::Timeout);
-        assert!(t.message.contains("sent nothing for 1.0 s (the stream stalled)"), "{t}");
+        assert!(
+            t.message
+                .contains("sent nothing for 1.0 s (the stream stalled)"),
+            "{t}"
+        );
         let wrapped = ureq::Error::Timeout(ureq::Timeout::PerRead).into_io();
         assert_eq!(read_failure(wrapped, "r", "2.0", "").kind, Kind::Timeout);
         let c = read_failure(
