@@ -35,7 +35,9 @@ scripts/fetch-test-models.sh
 # --- llama-server for tests/http_server.rs (the http backend against a real server) ---
 # Built once into a cache that outlives this checkout, as .ci/run does (several minutes on
 # 2 cores the first time, reused after); the test finds it there. The build fetches
-# llama.cpp's source with pip.
+# llama.cpp's source with pip. LFMBENCH_SETUP_LLAMA_SERVER=0 skips it (machines that only
+# benchmark or report, e.g. the nightly workflow).
+[ "${LFMBENCH_SETUP_LLAMA_SERVER:-1}" = 0 ] && exit 0
 export LFMBENCH_TOOLS="${LFMBENCH_TOOLS:-$HOME/.cache/lfmbench/tools}"
 if ! python3 -m pip --version >/dev/null 2>&1 && [ "$(uname -s)" = Linux ]; then
   sudo=""
