@@ -31,3 +31,20 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 scripts/fetch-test-models.sh
+
+# --- llama-server for tests/http_server.rs (the http backend against a real server) ---
+# Built once into a cache that outlives this checkout, as .ci/run does (several minutes on
+# 2 cores the first time, reused after); the test finds it there. The build fetches
+# llama.cpp's source with pip. LFMBENCH_SETUP_LLAMA_SERVER=0 skips it (machines that only
+# benchmark or report, e.g. the nightly workflow).
+[ "${LFMBENCH_SETUP_LLAMA_SERVER:-1}" = 0 ] && exit 0
+export LFMBENCH_TOOLS="${LFMBENCH_TOOLS:-$HOME/.cache/lfmbench/tools}"
+if ! python3 -m pip --version >/dev/null 2>&1 && [ "$(uname -s)" = Linux ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing python3-pip …"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-pip >/dev/null
+fi
+scripts/build-llama-tool.sh llama-server
+# --- end of llama-server ---

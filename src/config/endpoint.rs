@@ -1,10 +1,16 @@
-//! A model's `base_url`, checked once at config load and parsed into the [`Endpoint`] the
-//! http backend connects to: scheme, host, port and path prefix, with a message that
-//! says what is wrong when it is not usable (credentials in the URL, a query, a bad port).
+//! Where a server is: `base_url` from models.toml, checked and split into scheme, host,
+//! port and path prefix, with messages that say how to write it instead.
+//!
+//! `http://` and `https://` are accepted; a trailing `/v1` is dropped (OpenAI clients are
+//! often configured with it), since endpoints are addressed as `/v1/…` below the prefix.
+//! Credentials in the URL are refused: they would be stored with every run.
 
-/// Where a server is: host, port and an optional path prefix (from `base_url`).
+/// A server's address, from `base_url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    /// `https://` (TLS, certificate verified) rather than `http://`.
+    pub tls: bool,
+    /// Host name or address; an IPv6 address without its brackets.
     pub host: String,
     pub port: u16,
     /// Path before `/v1/…`, without a trailing slash ("" for most servers).
@@ -12,26 +18,22 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parse `base_url`: `http://host[:port][/prefix]`. A trailing `/v1` is accepted and
-    /// dropped (OpenAI clients are often configured with it), since endpoints are
-    /// addressed as `/v1/…` below the prefix.
+    /// Parse `base_url`: `http[s]://host[:port][/prefix]`.
     pub fn parse(base_url: &str) -> Result<Endpoint, String> {
         let s = base_url.trim();
         let lower = s.to_ascii_lowercase();
-        let rest = if lower.starts_with("http://") {
-            &s["http://".len()..]
+        let (tls, rest) = if lower.starts_with("http://") {
+            (false, &s["http://".len()..])
         } else if lower.starts_with("https://") {
-            return Err(format!(
-                "`{s}`: https is not supported (the http backend speaks plain HTTP/1.1, as local llama-server, Ollama and LM Studio do); use http://, or put a TLS-terminating proxy on 127.0.0.1 in front of a remote server"
-            ));
+            (true, &s["https://".len()..])
         } else {
             return Err(format!(
-                "`{s}` is not an http:// URL; write it as http://HOST:PORT, e.g. http://127.0.0.1:8080"
+                "`{s}` is not an http:// or https:// URL; write it as http://HOST:PORT, e.g. http://127.0.0.1:8080 (https://HOST[:PORT] for a server behind TLS)"
             ));
         };
         if rest.contains(['?', '#']) {
             return Err(format!(
-                "`{s}`: base_url takes no query or fragment; give only http://HOST:PORT[/prefix]"
+                "`{s}`: base_url takes no query or fragment; give only http[s]://HOST:PORT[/prefix]"
             ));
         }
         let (authority, path) = match rest.find('/') {
@@ -43,25 +45,36 @@ impl Endpoint {
                 "`{s}` carries credentials; they would be stored with every run. Remove them and name an environment variable in `api_key_env` instead"
             ));
         }
-        let (host, port) = split_host_port(authority).map_err(|e| format!("`{s}`: {e}"))?;
+        let default_port = if tls { 443 } else { 80 };
+        let (host, port) =
+            split_host_port(authority, default_port).map_err(|e| format!("`{s}`: {e}"))?;
         let mut prefix = path.trim_end_matches('/').to_string();
         if prefix.ends_with("/v1") {
             prefix.truncate(prefix.len() - 3);
         }
-        Ok(Endpoint { host, port, prefix })
+        Ok(Endpoint {
+            tls,
+            host,
+            port,
+            prefix,
+        })
     }
 
-    /// `http://host:port<prefix><path>`, for messages.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
+    }
+
+    /// `scheme://host:port<prefix><path>`: the URL requested, and the one messages show.
     pub fn url(&self, path: &str) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        format!("http://{host}:{}{}{path}", self.port, self.prefix)
+        format!(
+            "{}://{}{}{path}",
+            self.scheme(),
+            self.authority(),
+            self.prefix
+        )
     }
 
-    /// `host:port` as a request's Host header and a socket address take it.
+    /// `host:port`, an IPv6 address in brackets.
     pub fn authority(&self) -> String {
         if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
@@ -71,7 +84,7 @@ impl Endpoint {
     }
 }
 
-fn split_host_port(authority: &str) -> Result<(String, u16), String> {
+fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u16), String> {
     if authority.is_empty() {
         return Err("no host".into());
     }
@@ -90,7 +103,7 @@ fn split_host_port(authority: &str) -> Result<(String, u16), String> {
         return Err("no host".into());
     }
     let port = match port {
-        None => 80,
+        None => default_port,
         Some(p) => p
             .parse::<u16>()
             .ok()
@@ -108,8 +121,8 @@ mod tests {
     fn base_urls_parse_with_and_without_v1() {
         let e = Endpoint::parse("http://127.0.0.1:8080").expect("plain");
         assert_eq!(
-            (e.host.as_str(), e.port, e.prefix.as_str()),
-            ("127.0.0.1", 8080, "")
+            (e.tls, e.host.as_str(), e.port, e.prefix.as_str()),
+            (false, "127.0.0.1", 8080, "")
         );
         let e = Endpoint::parse("http://localhost:11434/v1/").expect("with /v1");
         assert_eq!((e.port, e.prefix.as_str()), (11434, ""));
@@ -123,14 +136,31 @@ mod tests {
     }
 
     #[test]
+    fn https_urls_parse_with_their_default_port() {
+        let e = Endpoint::parse("https://api.example.com/v1").expect("https");
+        assert_eq!(
+            (e.tls, e.host.as_str(), e.port, e.prefix.as_str()),
+            (true, "api.example.com", 443, "")
+        );
+        assert_eq!(
+            e.url("/v1/chat/completions"),
+            "https://api.example.com:443/v1/chat/completions"
+        );
+        let e = Endpoint::parse("HTTPS://10.0.0.5:8443/llm").expect("port + prefix");
+        assert_eq!((e.tls, e.port, e.prefix.as_str()), (true, 8443, "/llm"));
+    }
+
+    #[test]
     fn bad_base_urls_say_why() {
         for (url, want) in [
-            ("https://api.example.com", "https is not supported"),
-            ("127.0.0.1:8080", "not an http:// URL"),
+            ("ftp://api.example.com", "not an http:// or https:// URL"),
+            ("127.0.0.1:8080", "not an http:// or https:// URL"),
             ("http://user:pw@127.0.0.1:1", "credentials"),
+            ("https://user:pw@example.com", "credentials"),
             ("http://127.0.0.1:99999", "port `99999`"),
             ("http://:80", "no host"),
             ("http://h:1/x?y=1", "no query"),
+            ("http://[::1:80", "unclosed `[`"),
         ] {
             let e = Endpoint::parse(url).expect_err(url);
             assert!(e.contains(want), "{url}: {e}");

@@ -1,6 +1,7 @@
 //! Configuration: the suite file and models.toml, loaded with errors that name the file,
 //! the line and the fix, then cross-checked against each other.
 
+pub mod ca_file;
 pub mod endpoint;
 mod error;
 pub mod models;
@@ -128,9 +129,25 @@ impl Loaded {
 /// Load models.toml alone.
 pub fn load_models(path: &Path) -> Result<(String, ModelsFile), ConfigError> {
     let text = read(path)?;
-    let models: ModelsFile = parse_toml(path, &text)?;
+    let mut models: ModelsFile = parse_toml(path, &text)?;
     validate_models(path, &text, &models)?;
+    // A relative ca_file is relative to models.toml, wherever lfmbench (or its worker)
+    // runs from.
+    for h in models.models.iter_mut().filter_map(|m| m.http.as_mut()) {
+        if let Some(ca) = &mut h.ca_file {
+            *ca = beside(path, ca);
+        }
+    }
     Ok((text, models))
+}
+
+/// `p` taken relative to the folder of `file` (absolute paths unchanged).
+fn beside(file: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        file.parent().unwrap_or(Path::new("")).join(p)
+    }
 }
 
 fn validate_models(path: &Path, text: &str, models: &ModelsFile) -> Result<(), ConfigError> {
@@ -215,11 +232,35 @@ fn validate_http(path: &Path, text: &str, m: &ModelEntry, needle: &str) -> Resul
             "remove `twin`; an http model may name the file its server reads with `path`",
         );
     }
-    if let Err(e) = endpoint::Endpoint::parse(&h.base_url) {
-        return err(
-            format!("base_url {e}"),
-            "e.g. base_url = \"http://127.0.0.1:8080\"",
-        );
+    let endpoint = match endpoint::Endpoint::parse(&h.base_url) {
+        Ok(e) => e,
+        Err(e) => {
+            return err(
+                format!("base_url {e}"),
+                "e.g. base_url = \"http://127.0.0.1:8080\"",
+            );
+        }
+    };
+    if let Some(ca) = &h.ca_file {
+        let written = ca.display().to_string();
+        let err_at = |msg: String, help: &str| {
+            Err(ConfigError::new(path, format!("model `{}`: {msg}", m.id))
+                .at_text(text, &written)
+                .help(help))
+        };
+        if !endpoint.tls {
+            return err_at(
+                "ca_file is set but base_url is plain http:// (a CA file only matters for https)"
+                    .into(),
+                "write base_url as https://… if the server speaks TLS, or remove ca_file",
+            );
+        }
+        if let Err(e) = ca_file::read_ca_file(&beside(path, ca)) {
+            return err_at(
+                format!("ca_file: {e}"),
+                "point ca_file at the PEM certificate of the authority that signed the server's certificate (a path relative to models.toml)",
+            );
+        }
     }
     if h.pid.is_some() && h.start_command.is_some() {
         return err(
@@ -497,8 +538,16 @@ mod tests {
         assert_eq!(m.models[0].http.as_ref().and_then(|h| h.timeout_s), Some(5));
         for (entry, want) in [
             (
-                "http = { base_url = \"https://x\" }",
-                "https is not supported",
+                "http = { base_url = \"ftp://x\" }",
+                "not an http:// or https:// URL",
+            ),
+            (
+                "http = { base_url = \"http://h:1\", ca_file = \"ca.pem\" }",
+                "ca_file is set but base_url is plain http://",
+            ),
+            (
+                "http = { base_url = \"https://h\", ca_file = \"/nonexistent/lfmbench-ca.pem\" }",
+                "ca_file: cannot read /nonexistent/lfmbench-ca.pem",
             ),
             (
                 "http = { base_url = \"http://h:1\", pid = 1, start_command = [\"s\"] }",
@@ -526,6 +575,45 @@ mod tests {
         assert!(
             e.to_string().contains("without an [model.http] table"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn ca_file_is_checked_at_load_and_taken_relative_to_models_toml() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("certs")).expect("mkdir");
+        let models = dir.path().join("models.toml");
+        let entry = |ca: &str| {
+            format!(
+                "[[model]]\nid = \"h\"\nfamily = \"llama\"\nbackend = \"http\"\nhttp = {{ base_url = \"https://llm.internal:8443\", ca_file = \"{ca}\" }}\n"
+            )
+        };
+        std::fs::write(&models, entry("certs/ca.pem")).expect("write");
+        let e = load_models(&models).expect_err("missing file");
+        assert_eq!(e.line, Some(5), "{e}");
+        assert!(e.to_string().contains("ca_file: cannot read"), "{e}");
+        assert!(e.to_string().contains("certs/ca.pem"), "{e}");
+
+        std::fs::write(dir.path().join("certs/ca.pem"), "not a certificate\n").expect("write");
+        let e = load_models(&models).expect_err("no certificate");
+        assert!(e.to_string().contains("holds no certificate"), "{e}");
+        assert!(e.to_string().contains("help: point ca_file"), "{e}");
+
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).expect("self-signed CA");
+        std::fs::write(dir.path().join("certs/ca.pem"), ca.pem()).expect("write");
+        let (_, m) = load_models(&models).expect("valid ca_file");
+        let got = m.models[0]
+            .http
+            .as_ref()
+            .and_then(|h| h.ca_file.clone())
+            .expect("ca_file");
+        assert_eq!(
+            got,
+            dir.path().join("certs/ca.pem"),
+            "resolved beside models.toml"
         );
     }
 

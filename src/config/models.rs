@@ -92,6 +92,11 @@ pub struct HttpSettings {
     /// timeout; a stream that keeps delivering tokens never times out). Default 60.
     #[serde(default)]
     pub timeout_s: Option<u64>,
+    /// For an https server whose certificate comes from a private authority: a PEM file
+    /// of the authority's certificate(s), trusted in addition to the system's roots.
+    /// Relative to models.toml as written; made absolute when models.toml is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl ModelEntry {
