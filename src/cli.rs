@@ -113,9 +113,20 @@ pub struct CompareArgs {
 #[derive(Debug, clap::Args)]
 pub struct FetchArgs {
     /// Model ids to fetch (default: every model with hf_repo and hf_file).
+    #[arg(conflicts_with = "suite")]
     pub ids: Vec<String>,
     #[arg(long, default_value = "models.toml")]
     pub models: PathBuf,
+    /// Fetch the models this suite names (candidate, baseline, others) that have
+    /// hf_repo and hf_file.
+    #[arg(long, value_name = "SUITE")]
+    pub suite: Option<PathBuf>,
+    /// Write a models file to run on: models.toml with `path` set to every fetched,
+    /// sha256-checked file. A twin entry whose file could not be fetched stays a twin and
+    /// says why (`stand_in`); such failures then do not fail the command. Write it beside
+    /// models.toml: relative paths and twins resolve from its folder.
+    #[arg(long, value_name = "OUT")]
+    pub write_models: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

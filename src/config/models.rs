@@ -60,6 +60,11 @@ pub struct ModelEntry {
     /// One line telling a user how to obtain the file.
     #[serde(default)]
     pub how_to_get: Option<String>,
+    /// Why this shape twin stands in for the published file (`hf_repo`/`hf_file`): set by
+    /// `lfmbench fetch --write-models` when the file could not be fetched; the report
+    /// prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stand_in: Option<String>,
     #[serde(default)]
     pub backend: BackendKind,
     /// Per-model overrides of the suite's `[backend]`.

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::text::heading;
+use super::text::{cell, heading};
 use crate::report::view::RunView;
 
 pub(super) fn twins(out: &mut String, v: &RunView<'_>, h: usize) {
@@ -18,6 +18,21 @@ pub(super) fn twins(out: &mut String, v: &RunView<'_>, h: usize) {
             m.id,
             m.twin_of.as_deref().unwrap_or("?")
         );
+        // Set by `lfmbench fetch --write-models` when the published file could not be had.
+        if let Some(why) = v
+            .run
+            .models
+            .models
+            .iter()
+            .find(|e| e.id == m.id)
+            .and_then(|e| e.stand_in.as_deref())
+        {
+            let _ = writeln!(
+                out,
+                "  It ran as a **stand-in for the published file**: {}.",
+                cell(why.trim_end_matches('.'))
+            );
+        }
     }
     let _ = writeln!(
         out,
