@@ -3,7 +3,7 @@
 //! in lfmbench's worker processes, and generates the tokens asked for.
 //!
 //! Twins are cached in models/twins/ (shared with real runs and the unit tests), so only
-//! the first run pays for generating them (about 3.5 minutes on 2 cores). The two large
+//! the first run pays for generating them (several minutes on 2 cores). The two large
 //! architectures (LFM2-2.6B, LFM2-8B-A1B) load and generate in an ignored test, as their
 //! generation does in the unit tests; their sizes are checked in every run from
 //! `lfmbench twin --dry-run`.
@@ -301,7 +301,7 @@ fn every_catalogued_twin_loads_and_generates() {
 /// (their Q4_K_M twins: 1.6 and 5 GB, made once by the unit tests' ignored
 /// `large_twins_are_made_as_planned`, or here on first use).
 #[test]
-#[ignore = "needs the 1.6 and 5 GB twins (generating them takes about 10 minutes): cargo test --test twin large -- --ignored --nocapture"]
+#[ignore = "needs the 1.6 and 5 GB twins (generating them takes tens of minutes on 2 cores): cargo test --test twin large -- --ignored --nocapture"]
 fn large_twins_load_and_generate() {
     let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
     let dir = load_and_generate(LARGE_TWINS);

@@ -178,8 +178,8 @@ const LFM2_1_2B: Arch = Arch {
     sliding_window: 0,
     moe: None,
     n_params: 1_170_340_608,
-    // LiquidAI/LFM2-1.2B-GGUF, LFM2-1.2B-Q4_K_M.gguf: 730,893,248 bytes (recorded with
-    // its sha256 by a benchmark that downloaded it).
+    // LiquidAI/LFM2-1.2B-GGUF, LFM2-1.2B-Q4_K_M.gguf: 730,893,248 bytes (two download
+    // manifests record it).
     published_q4_k_m: Some((730_893_248, "LiquidAI/LFM2-1.2B-GGUF LFM2-1.2B-Q4_K_M.gguf")),
 };
 
@@ -295,8 +295,8 @@ pub const CATALOGUE: &[Arch] = &[
             n_dense_lead: 2,
         }),
         n_params: 8_339_930_560,
-        // LiquidAI/LFM2-8B-A1B-GGUF, LFM2-8B-A1B-Q4_K_M.gguf: 5,044,779,712 bytes (two
-        // independent download manifests).
+        // LiquidAI/LFM2-8B-A1B-GGUF, LFM2-8B-A1B-Q4_K_M.gguf: 5,044,779,712 bytes (three
+        // independent download manifests and scripts).
         published_q4_k_m: Some((
             5_044_779_712,
             "LiquidAI/LFM2-8B-A1B-GGUF LFM2-8B-A1B-Q4_K_M.gguf",
@@ -502,7 +502,7 @@ pub const CATALOGUE: &[Arch] = &[
         moe: None,
         n_params: 999_885_952,
         // ggml-org/gemma-3-1b-it-GGUF, gemma-3-1b-it-Q4_K_M.gguf: 806,058,240 bytes (a
-        // benchmark that probed the file records it with its sha256).
+        // benchmark's probe of the file on Hugging Face records it).
         published_q4_k_m: Some((
             806_058_240,
             "ggml-org/gemma-3-1b-it-GGUF gemma-3-1b-it-Q4_K_M.gguf",

@@ -161,7 +161,7 @@ fn planned_size_is_the_made_size() {
 }
 
 /// The large twins (module doc), made once: read back as catalogued, as big as planned.
-/// About 10 minutes and 17 GB of scratch disk on a 2-core machine.
+/// Tens of minutes and 17 GB of scratch disk on a 2-core machine.
 #[test]
 #[ignore = "generates 2.6B and 8.3B-parameter twins: cargo test --lib twin::tests::large_twins_are_made_as_planned -- --ignored --nocapture"]
 fn large_twins_are_made_as_planned() {
