@@ -94,6 +94,10 @@ pub struct TwinArgs {
     /// List the catalogue.
     #[arg(long)]
     pub list: bool,
+    /// Print the file the twin would be (size, tensor types: llama.cpp's own dry run of
+    /// the quantization) without writing it.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
