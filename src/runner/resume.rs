@@ -104,6 +104,7 @@ pub fn resume(dir: &Path, args: &RunArgs) -> Result<ExitCode> {
         dir.display(),
         done.len()
     );
+    super::engine::warn_at_start(&loaded, &ready);
     execute_or_mark(&loaded, &ready, &mut writer, &done)?;
     finish(writer, args)
 }
