@@ -233,7 +233,7 @@ pub fn blocked(devices: &[Device], n_gpu_layers: u32) -> Option<String> {
     let gpus: Vec<&Device> = devices.iter().filter(|d| d.kind.is_gpu()).collect();
     if gpus.is_empty() {
         return Some(format!(
-            "this build has no GPU backend (llama.cpp lists only {}); n_gpu_layers = {n_gpu_layers} was ignored — build with `--features metal`, `cuda` or `vulkan`",
+            "this build has no GPU backend (llama.cpp lists only {}), so n_gpu_layers = {n_gpu_layers} was ignored",
             if devices.is_empty() {
                 "no device".to_string()
             } else {

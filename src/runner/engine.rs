@@ -31,7 +31,12 @@ pub fn warn_at_start(loaded: &Loaded, ready: &[ReadyModel]) -> Option<String> {
         .filter(|n| *n > 0)?;
     let reason = device::blocked(&llama::devices(), asked)?;
     let text = format!(
-        "warning: GPU requested, not used: {reason}\n  the figures of this run are CPU figures; set `n_gpu_layers = 0` in the suite's [backend] to say so"
+        "warning: GPU requested, not used: {reason}\n  help: {}",
+        if reason.contains("no GPU backend") {
+            "build with `--features metal`, `cuda` or `vulkan` for a GPU, or set `n_gpu_layers = 0` in the suite's [backend] to run on the CPU by choice"
+        } else {
+            "measure GPU figures on a machine with a real GPU (a self-hosted runner); the figures of this run are mostly CPU figures"
+        }
     );
     eprintln!("{text}");
     Some(text)

@@ -1,5 +1,5 @@
-//! "Device matrix" (several runs): the machines side by side — host, engine, bandwidth, and
-//! each criterion's value per machine.
+//! "Device matrix" (several runs): the machines side by side — host, engine, bandwidth,
+//! whether the GPU asked for was used, and each criterion's value per machine.
 
 use std::fmt::Write;
 
@@ -71,13 +71,13 @@ pub(super) fn device_matrix(out: &mut String, views: &[RunView<'_>]) {
     out.push('\n');
     let _ = write!(
         out,
-        "| Machine | CPU | Cores (physical/logical) | Threads | Memory | Bandwidth | Engine |\n|---|---|--:|--:|--:|--:|---|\n"
+        "| Machine | CPU | Cores (physical/logical) | Threads | Memory | Bandwidth | Engine | GPU |\n|---|---|--:|--:|--:|--:|---|---|\n"
     );
     for v in views {
         let h = &v.run.host;
         let _ = writeln!(
             out,
-            "| {} | {} | {}/{} | {} | {:.1} GiB | {} | {} |",
+            "| {} | {} | {}/{} | {} | {:.1} GiB | {} | {} | {} |",
             cell(&v.machine),
             cell(&h.cpu),
             h.physical_cores,
@@ -90,6 +90,7 @@ pub(super) fn device_matrix(out: &mut String, views: &[RunView<'_>]) {
             h.memory_bandwidth_gbps
                 .map_or("not probed".into(), |b| format!("{b:.1} GB/s")),
             cell(&engine_line(&v.run.engine)),
+            super::gpu::matrix_cell(&v.gpu),
         );
     }
     out.push('\n');

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::gpu;
 use super::text::{MIB, cell, heading};
 use crate::report::view::RunView;
 
@@ -61,19 +62,16 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         ("Build features", features),
         (
             "GPU offload",
-            match e.get("gpu_offload").and_then(|x| x.as_bool()) {
-                Some(true) => "yes".into(),
-                Some(false) => "no".into(),
-                None => "?".into(),
-            },
+            gpu::environment_gpu(&v.gpu, e.get("gpu_offload").and_then(|x| x.as_bool())),
         ),
+        ("Devices", gpu::environment_devices(&v.gpu.devices)),
         ("Engine system info", format!("`{}`", s("system_info"))),
         ("Threads", threads),
         (
             "Context / batch",
             format!("n_ctx {}, n_batch {}", opt(b.n_ctx), opt(b.n_batch)),
         ),
-        ("GPU layers", opt(b.n_gpu_layers)),
+        ("GPU layers", gpu::environment_layers(&v.gpu)),
         (
             "mmap",
             b.use_mmap.map_or("default (yes)".into(), |m| {
@@ -86,6 +84,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         let _ = writeln!(out, "| {k} | {} |", cell(&val));
     }
     out.push('\n');
+    gpu::placement_table(out, &v.gpu);
     let overrides: Vec<String> = v
         .run
         .models

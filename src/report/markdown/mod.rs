@@ -6,7 +6,8 @@
 //! top), `device_matrix` (several runs), then per run `results`, `comparisons`, `charts`,
 //! `memory`, `roofline`, `cold_start`, `latency`, `validity`, `twins`, `environment`,
 //! `completeness`, and last `methodology`. `text` holds the cell and number formatting
-//! they share.
+//! they share; `gpu` the GPU's words that the verdict, the device matrix and the
+//! environment all show.
 
 mod charts;
 mod cold_start;
@@ -14,6 +15,7 @@ mod comparisons;
 mod completeness;
 mod device_matrix;
 mod environment;
+mod gpu;
 mod latency;
 mod memory;
 mod methodology;

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::gpu;
 use super::text::{cell, decision_word, interval, measured, metric_text, state_word, target, val};
 use crate::report::view::RunView;
 use crate::verdict::{CriterionResult, Decision, State};
@@ -11,9 +12,10 @@ pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
     let verdict = &v.verdict;
     let _ = writeln!(
         out,
-        "**Verdict: {}** — {}.\n",
+        "**Verdict: {}** — {}.{}\n",
         verdict.decision,
-        verdict.counts()
+        verdict.counts(),
+        gpu::verdict_note(&v.gpu, &v.machine)
     );
     let _ = writeln!(
         out,
@@ -80,10 +82,13 @@ pub(super) fn verdict_multi(out: &mut String, views: &[RunView<'_>]) {
     for v in views {
         let _ = writeln!(
             out,
-            "- `{}`: {} — {}",
+            "- `{}`: {} — {}{}",
             v.machine,
             decision_word(v.verdict.decision),
-            cell(&v.verdict.counts())
+            cell(&v.verdict.counts()),
+            v.gpu
+                .not_used()
+                .map_or(String::new(), |l| format!(" — {}", cell(&l)))
         );
         for r in &v.verdict.reasons {
             let _ = writeln!(out, "  - {}", cell(r));

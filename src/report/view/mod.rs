@@ -7,6 +7,7 @@
 
 mod checks;
 mod comparisons;
+mod gpu;
 mod models;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use crate::verdict::{self, Completeness, Verdict};
 pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
+pub use gpu::{GpuView, Layers, ModelGpu};
 pub use models::metric_list;
 use models::model_view;
 
@@ -80,6 +82,10 @@ pub struct MemoryView {
     pub max: f64,
     pub file_bytes: u64,
     pub use_mmap: bool,
+    /// Peak memory as the platform counts it (`memory.peak_bytes`), where a record's
+    /// figure differs from its peak RSS (macOS footprint, GPU buffers added): the median
+    /// and the sources the records name.
+    pub platform: Option<(Estimate, Vec<String>)>,
 }
 
 /// Cold starts of one page-cache state.
@@ -191,6 +197,8 @@ pub struct RunView<'a> {
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
+    /// The devices, each model's placement, and whether a GPU asked for was used.
+    pub gpu: GpuView,
 }
 
 impl RunView<'_> {
@@ -222,7 +230,9 @@ pub fn ordered_models(run: &StoredRun) -> Vec<(String, Role)> {
 
 /// Build the view of one run; `machine` is its (unique) name in matrices.
 pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
-    let models: Vec<ModelView> = ordered_models(run)
+    let ordered = ordered_models(run);
+    let ids: Vec<String> = ordered.iter().map(|(id, _)| id.clone()).collect();
+    let models: Vec<ModelView> = ordered
         .into_iter()
         .map(|(id, role)| model_view(run, &id, role))
         .collect();
@@ -250,6 +260,7 @@ pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
         comparisons,
         completeness,
         verdict,
+        gpu: gpu::gpu_view(run, &ids),
     }
 }
 
