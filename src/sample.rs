@@ -282,4 +282,19 @@ mod tests {
         let back: Record = serde_json::from_str(&line).expect("parse");
         assert_eq!(back, r);
     }
+
+    #[test]
+    fn a_memory_record_from_before_peak_bytes_counts_its_rss() {
+        let old = r#"{"model":"m","round":0,"kind":"memory","peak_rss_bytes":1000,"source":"VmHWM","model_file_bytes":10,"use_mmap":true}"#;
+        let r: Record = serde_json::from_str(old).expect("parse");
+        let Body::Memory(m) = r.body else {
+            panic!("{r:?}")
+        };
+        assert_eq!(m.counted_bytes(), 1000);
+        let now = MemorySample {
+            peak_bytes: Some(1500),
+            ..m
+        };
+        assert_eq!(now.counted_bytes(), 1500);
+    }
 }

@@ -125,10 +125,18 @@ fn offload_asked_of_a_cpu_only_build_is_said_at_start_recorded_and_labelled() {
     }
 
     let md_path = sb.path().join("F.md");
-    let o = sb.run(&["report", dir.to_str().expect("dir"), "--out", md_path.to_str().expect("out")]);
+    let o = sb.run(&[
+        "report",
+        dir.to_str().expect("dir"),
+        "--out",
+        md_path.to_str().expect("out"),
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let md = std::fs::read_to_string(&md_path).expect("report");
-    let verdict = md.lines().find(|l| l.starts_with("**Verdict:")).expect("verdict");
+    let verdict = md
+        .lines()
+        .find(|l| l.starts_with("**Verdict:"))
+        .expect("verdict");
     assert!(
         verdict.contains("GPU requested, not used: this build has no GPU backend"),
         "{verdict}"
@@ -140,8 +148,15 @@ fn offload_asked_of_a_cpu_only_build_is_said_at_start_recorded_and_labelled() {
             .to_string()
     };
     assert!(row("GPU offload").contains("GPU requested, not used"));
-    assert_eq!(row("GPU layers"), "| GPU layers | 99 requested, 0 offloaded |");
-    assert!(row("Devices").starts_with("| Devices | CPU — "), "{}", row("Devices"));
+    assert_eq!(
+        row("GPU layers"),
+        "| GPU layers | 99 requested, 0 offloaded |"
+    );
+    assert!(
+        row("Devices").starts_with("| Devices | CPU — "),
+        "{}",
+        row("Devices")
+    );
     assert!(
         md.contains("| `smol` | 99 requested, 0 offloaded | CPU ")
             && md.contains(" | requested, not used |"),
@@ -160,5 +175,8 @@ fn a_cpu_run_by_choice_is_not_warned_about() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(!stderr.contains("GPU requested"), "{stderr}");
     let engine = json(&sb.run_dir().join("engine.json"));
-    assert_eq!(engine["placements"]["smol"]["gpu"]["state"], "not_requested");
+    assert_eq!(
+        engine["placements"]["smol"]["gpu"]["state"],
+        "not_requested"
+    );
 }

@@ -47,10 +47,10 @@ pub fn annotate(devices: &mut Vec<Device>, log: &str) {
         }
         if func.starts_with("ggml_cuda_init") {
             // "found 1 CUDA devices (Total VRAM: …):" or "found 1 ROCm devices:"
-            if let Some(rest) = text.trim().strip_prefix("found ") {
-                if let Some(name) = rest.split_whitespace().nth(1) {
-                    cuda_name = name.to_string();
-                }
+            if let Some(rest) = text.trim().strip_prefix("found ")
+                && let Some(name) = rest.split_whitespace().nth(1)
+            {
+                cuda_name = name.to_string();
             }
             continue;
         }

@@ -95,7 +95,8 @@ impl EngineNotes {
             engine = serde_json::json!({});
         }
         if let Some(obj) = engine.as_object_mut() {
-            let entry = serde_json::json!({ "placement": placement, "gpu": gpu });
+            // "gpu" first, in any map order: scripts/gpu-check.sh greps for it.
+            let entry = serde_json::json!({ "gpu": gpu, "placement": placement });
             match obj
                 .entry("placements")
                 .or_insert_with(|| serde_json::json!({}))

@@ -79,7 +79,10 @@ fn short(g: &GpuUse) -> String {
         GpuUse::Used {
             device,
             weights_fraction,
-        } => format!("used: {device}, {:.0}% of weights", weights_fraction * 100.0),
+        } => format!(
+            "used: {device}, {:.0}% of weights",
+            weights_fraction * 100.0
+        ),
         GpuUse::RequestedNotUsed { .. } => "requested, not used".into(),
     }
 }
@@ -130,7 +133,11 @@ fn device(d: &Device) -> String {
 /// After the environment table: each model's weights and KV cache per device, as
 /// llama.cpp logged them at load (only for runs that recorded them).
 pub(super) fn placement_table(out: &mut String, gpu: &GpuView) {
-    let rows: Vec<&ModelGpu> = gpu.models.iter().filter(|m| m.placement.is_some()).collect();
+    let rows: Vec<&ModelGpu> = gpu
+        .models
+        .iter()
+        .filter(|m| m.placement.is_some())
+        .collect();
     if rows.is_empty() {
         return;
     }

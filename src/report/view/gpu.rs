@@ -85,7 +85,11 @@ pub fn gpu_view(run: &StoredRun, ids: &[String]) -> GpuView {
                 _ => None,
             })
             .collect();
-        let gpu = match offloads.iter().find(|o| o.gpu.not_used()).or(offloads.first()) {
+        let gpu = match offloads
+            .iter()
+            .find(|o| o.gpu.not_used())
+            .or(offloads.first())
+        {
             Some(o) => Some(o.gpu.clone()),
             None if n_gpu_layers == 0 => Some(GpuUse::NotRequested),
             None if gpu_offload == Some(false) => Some(GpuUse::RequestedNotUsed {
