@@ -1,7 +1,8 @@
 //! llama.cpp's and ggml's log, kept in memory: what the devices said when their backends
 //! started and what llama.cpp placed where when it loaded a model (`crate::device::log`
 //! reads it). Debug lines are left out; the text is capped so a long run cannot grow it
-//! without bound. With `LFMBENCH_LLAMA_LOG` set every line is also echoed to stderr.
+//! without bound. Error lines also go to stderr (a failed worker's record keeps its
+//! stderr); with `LFMBENCH_LLAMA_LOG` set every line does.
 //!
 //! The callback must be installed before llama.cpp's backend registry is first touched
 //! (`LlamaBackend::init`), since ggml-metal and ggml-cuda describe their devices then.
@@ -33,11 +34,6 @@ unsafe extern "C" fn keep(
     if text.is_null() {
         return;
     }
-    // SAFETY: ggml passes a NUL-terminated string valid for the call.
-    let piece = unsafe { CStr::from_ptr(text) }.to_string_lossy();
-    if ECHO.load(std::sync::atomic::Ordering::Relaxed) {
-        eprint!("{piece}");
-    }
     let Ok(mut log) = LOG.lock() else { return };
     let level = if level == llama_cpp_sys_2::GGML_LOG_LEVEL_CONT {
         log.last_level
@@ -45,10 +41,21 @@ unsafe extern "C" fn keep(
         level
     };
     log.last_level = level;
-    if level == llama_cpp_sys_2::GGML_LOG_LEVEL_DEBUG || log.text.len() >= CAP_BYTES {
+    let echo = ECHO.load(std::sync::atomic::Ordering::Relaxed);
+    let keep = level != llama_cpp_sys_2::GGML_LOG_LEVEL_DEBUG && log.text.len() < CAP_BYTES;
+    // Errors always reach stderr, so a failed load's record carries llama.cpp's reason.
+    let error = level == llama_cpp_sys_2::GGML_LOG_LEVEL_ERROR;
+    if !(echo || keep || error) {
         return;
     }
-    log.text.push_str(&piece);
+    // SAFETY: ggml passes a NUL-terminated string valid for the call.
+    let piece = unsafe { CStr::from_ptr(text) }.to_string_lossy();
+    if echo || error {
+        eprint!("{piece}");
+    }
+    if keep {
+        log.text.push_str(&piece);
+    }
 }
 
 /// Route llama.cpp's and ggml's log here, once per process.
