@@ -74,7 +74,7 @@ rm -rf "$work"
 mkdir -p "$work"
 start=$(date +%s)
 
-echo "fetching the $want sdist (pip download)…"
+echo "fetching the llama-cpp-python==$version sdist (pip download)…"
 python3 -m pip download --quiet --no-deps --no-binary :all: --disable-pip-version-check \
   -d "$work" "llama-cpp-python==$version"
 sdist=$(ls "$work"/llama_cpp_python-*.tar.gz)
