@@ -101,6 +101,10 @@ pub struct EngineInfo {
     /// (empty for an engine that does not say, and in runs made before it was recorded).
     #[serde(default)]
     pub devices: Vec<Device>,
+    /// Instruction sets: what the engine was built with against what the host has
+    /// (engines lfmbench builds itself; absent for a server's, and in runs before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isa: Option<crate::measure::isa::IsaInfo>,
 }
 
 /// Identity of one unit of work, as recorded in `jobs.jsonl`.

@@ -317,6 +317,7 @@ impl Backend for HttpBackend {
             system_info,
             gpu_offload: false,
             devices: Vec::new(),
+            isa: None,
         }
     }
 

@@ -148,6 +148,7 @@ impl Backend for Llama {
             system_info: system_info(),
             gpu_offload: self.backend.supports_gpu_offload(),
             devices: devices(),
+            isa: Some(crate::measure::isa::IsaInfo::of(&system_info())),
         }
     }
 

@@ -105,6 +105,7 @@ pub fn resume(dir: &Path, args: &RunArgs) -> Result<ExitCode> {
         done.len()
     );
     super::engine::warn_at_start(&loaded, &ready);
-    execute_or_mark(&loaded, &ready, &mut writer, &done)?;
+    let watch = super::quiet::Watch::new(args.wait_quiet.map(std::time::Duration::from_secs));
+    execute_or_mark(&loaded, &ready, &mut writer, &done, watch)?;
     finish(writer, args)
 }

@@ -106,6 +106,7 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         estimate: None,
         note: None,
         no_go_breached: false,
+        noisy_host: false,
     };
     let (metric, stat) = match (MetricName::parse(&c.metric), Stat::parse(&c.stat)) {
         (Ok(m), Some(st)) => (m, st),

@@ -35,6 +35,7 @@
 mod criterion;
 mod decision;
 mod format;
+pub mod noise;
 mod types;
 
 pub use criterion::criterion;

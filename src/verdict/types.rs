@@ -104,6 +104,9 @@ pub struct CriterionResult {
     pub note: Option<String>,
     /// The measured value is on the wrong side of `no_go`.
     pub no_go_breached: bool,
+    /// INCONCLUSIVE because it rests on samples taken on a busy host (`verdict::noise`).
+    #[serde(default)]
+    pub noisy_host: bool,
 }
 
 /// Every criterion of a suite, decided, and the decision.
@@ -145,4 +148,6 @@ pub struct Inputs<'a> {
     pub skipped: &'a [Skipped],
     /// The report's own completeness; `None` leaves `report.complete` NOT MEASURED.
     pub completeness: Option<&'a Completeness>,
+    /// Jobs that ran on a busy host (see `verdict::noise`); empty when none or unknown.
+    pub contended: &'a [super::noise::Contended],
 }

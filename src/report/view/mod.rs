@@ -245,12 +245,14 @@ pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
         None => Vec::new(),
     };
     let completeness = completeness(run, &models, &comparisons);
+    let contended = verdict::noise::contended_jobs(&run.jobs);
     let verdict = verdict::evaluate(&verdict::Inputs {
         suite: &run.suite,
         records: &run.records,
         models: &run.meta.models,
         skipped: &run.meta.skipped,
         completeness: Some(&completeness),
+        contended: &contended,
     });
     RunView {
         run,
