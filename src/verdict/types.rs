@@ -149,5 +149,18 @@ pub struct Inputs<'a> {
     /// The report's own completeness; `None` leaves `report.complete` NOT MEASURED.
     pub completeness: Option<&'a Completeness>,
     /// Jobs that ran on a busy host (see `verdict::noise`); empty when none or unknown.
-    pub contended: &'a [super::noise::Contended],
+    pub contended: &'a [Contended],
+}
+
+/// A job that ran on a busy host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contended {
+    pub model: String,
+    pub round: u32,
+    /// "bench", "cold_start" or "cold_start_warm".
+    pub part: String,
+    /// What was measured, e.g. "other processes used 1.02 CPUs (limit 0.25)".
+    pub reason: String,
+    /// Other processes' CPU over the job, in CPUs, when measured.
+    pub other_cpu_cores: Option<f64>,
 }
