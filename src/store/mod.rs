@@ -93,11 +93,15 @@ pub struct Skipped {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobDone {
     #[serde(flatten)]
     pub key: JobKey,
     pub ok: bool,
+    /// How busy the host was while the job ran (`crate::measure::noise`), where the
+    /// runner recorded it; runs without it read as "host load not recorded".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<crate::measure::noise::HostLoad>,
 }
 
 /// Writes one run folder.
@@ -197,7 +201,11 @@ impl RunWriter {
     pub fn job_done(&mut self, key: JobKey, ok: bool) -> Result<()> {
         append_line(
             &mut self.jobs,
-            &JobDone { key, ok },
+            &JobDone {
+                key,
+                ok,
+                load: None,
+            },
             "jobs.jsonl",
             &self.dir,
         )

@@ -1,25 +1,36 @@
-//! "Completeness": which required sections have measured data (`report.complete`).
+//! "Deliverables": the plan's week-4 deliverables (performance comparison, memory
+//! profile, device compatibility matrix, recommendations, risk assessment), each present
+//! or missing, with the measured data it comes from — what `report.complete`
+//! ("Documentation") is judged on.
 
 use std::fmt::Write;
 
 use super::text::{cell, heading};
 use crate::report::view::RunView;
+use crate::verdict::fmt_percent;
 
-pub(super) fn completeness(out: &mut String, v: &RunView<'_>, h: usize) {
-    heading(out, h, "Completeness");
-    if v.completeness.missing.is_empty() {
+pub(super) fn deliverables(out: &mut String, v: &RunView<'_>, h: usize) {
+    heading(out, h, "Deliverables");
+    let c = &v.completeness;
+    let _ = writeln!(
+        out,
+        "The plan's week-4 deliverables, each present only where a section of this report computes it from measured data: {} of {} present (`report.complete` = {}).\n",
+        c.present().count(),
+        c.deliverables.len(),
+        fmt_percent(c.value())
+    );
+    let _ = writeln!(
+        out,
+        "| Deliverable | In this report | From what data, or what is missing |\n|---|---|---|"
+    );
+    for d in &c.deliverables {
         let _ = writeln!(
             out,
-            "Every required section (results per model, candidate vs baseline, memory, cold start, latency, roofline, environment) has measured data for the candidate and the baseline: `report.complete` = 1.\n"
+            "| {} | {} | {} |",
+            cell(&d.name),
+            if d.present { "present" } else { "**missing**" },
+            cell(&d.detail)
         );
-    } else {
-        let _ = writeln!(
-            out,
-            "`report.complete` = 0; these required sections lack measured data:\n"
-        );
-        for m in &v.completeness.missing {
-            let _ = writeln!(out, "- {}", cell(m));
-        }
-        out.push('\n');
     }
+    out.push('\n');
 }
