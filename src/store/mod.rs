@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{ModelsFile, Suite};
 use crate::measure::host::Host;
+use crate::measure::noise::HostLoad;
 use crate::protocol::JobKey;
 use crate::sample::{NotMeasured, Record, SCHEMA_VERSION};
 
@@ -98,10 +99,9 @@ pub struct JobDone {
     #[serde(flatten)]
     pub key: JobKey,
     pub ok: bool,
-    /// How busy the host was while the job ran (`crate::measure::noise`), where the
-    /// runner recorded it; runs without it read as "host load not recorded".
+    /// How busy the host was while the job ran (runs before issue 12 have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub load: Option<crate::measure::noise::HostLoad>,
+    pub load: Option<HostLoad>,
 }
 
 /// Writes one run folder.
@@ -198,14 +198,10 @@ impl RunWriter {
         append_line(&mut self.samples, record, "samples.jsonl", &self.dir)
     }
 
-    pub fn job_done(&mut self, key: JobKey, ok: bool) -> Result<()> {
+    pub fn job_done(&mut self, key: JobKey, ok: bool, load: Option<HostLoad>) -> Result<()> {
         append_line(
             &mut self.jobs,
-            &JobDone {
-                key,
-                ok,
-                load: None,
-            },
+            &JobDone { key, ok, load },
             "jobs.jsonl",
             &self.dir,
         )

@@ -109,6 +109,7 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         no_go_breached: false,
         // Until an estimate says otherwise, a NO-GO line cannot be judged.
         no_go_state: c.no_go.map(|_| NoGoState::Undecided),
+        noisy_host: false,
     };
     if twins::about_text(&c.metric) {
         let on_twins = twins::twins_judged(c, inputs);

@@ -13,7 +13,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
         .suite
         .criteria
         .iter()
-        .map(|c| criterion(c, inputs))
+        .map(|c| super::noise::adjust(c, inputs, criterion(c, inputs)))
         .collect();
     let pass_at_least = inputs
         .suite

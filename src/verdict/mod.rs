@@ -41,6 +41,9 @@
 //! 5. CONDITIONAL — anything else; the reasons name every criterion that failed, was
 //!    inconclusive or was not measured.
 //!
+//! A criterion whose result rests on samples taken on a busy host is INCONCLUSIVE (noisy
+//! host), its NO-GO line undecided (`noise`).
+//!
 //! A verdict whose candidate or baseline is a shape twin carries them ([`Verdict::twins`],
 //! [`Verdict::basis`]) so that every renderer says so in its first line.
 //!
@@ -51,6 +54,7 @@
 mod criterion;
 mod decision;
 mod format;
+pub mod noise;
 mod rule;
 mod twins;
 mod types;

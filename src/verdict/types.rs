@@ -180,6 +180,9 @@ pub struct CriterionResult {
     /// The NO-GO line judged like the target; `None` when the criterion has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_go_state: Option<NoGoState>,
+    /// INCONCLUSIVE because it rests on samples taken on a busy host (`verdict::noise`).
+    #[serde(default)]
+    pub noisy_host: bool,
 }
 
 /// Every criterion of a suite, decided, and the decision.
@@ -251,4 +254,6 @@ pub struct Inputs<'a> {
     /// Models that are shape twins (run.json `twins`, or `twin` in models.toml): id → the
     /// architecture. Never guessed from names.
     pub twins: &'a BTreeMap<String, String>,
+    /// Jobs that ran on a busy host (see `verdict::noise`); empty when none or unknown.
+    pub contended: &'a [super::noise::Contended],
 }

@@ -111,6 +111,10 @@ pub(super) fn no_go(c: &CriterionResult) -> String {
 }
 
 pub(super) fn metric_text(c: &CriterionResult) -> String {
+    if c.metric == "report.complete" {
+        // Decided on the deliverables the report holds: no statistic over samples.
+        return "`report.complete`, deliverables present".into();
+    }
     let mut s = format!("`{}` {}", c.metric, c.stat);
     if let Some(b) = &c.baseline {
         s.push_str(&format!(", ÷ `{b}`"));

@@ -1,6 +1,6 @@
 //! What a machine's verdict rests on, for the line that states it: the engine build and
-//! the instruction sets it uses (engine.json), how quiet the host was (jobs.jsonl, where
-//! recorded), GPU offload as requested (the suite's `n_gpu_layers`) and as achieved (what
+//! the instruction sets it uses (engine.json `isa`, else its system info), how quiet the
+//! host was (jobs.jsonl `load`, where recorded), GPU offload as requested (the suite's `n_gpu_layers`) and as achieved (what
 //! the engine reported), and which runs' rounds it counts. Fields an old run lacks read
 //! "not recorded", never a guess.
 
@@ -97,14 +97,15 @@ fn strings(v: Option<&serde_json::Value>) -> Option<Vec<String>> {
     })
 }
 
-/// The engine's instruction sets: `cpu_features` (and `unused_host_features`) where
-/// engine.json has them, else read from its system info string.
+/// The engine's instruction sets: engine.json `isa` (the engine's against the host's,
+/// recorded since issue 12), else read from its system info string.
 pub fn isa_text(engine: &serde_json::Value) -> String {
     if engine.is_null() {
         return "instruction sets not recorded (no engine.json)".into();
     }
-    let (features, source) = match strings(engine.get("cpu_features")) {
-        Some(f) => (f, "engine.json cpu_features"),
+    let isa = engine.get("isa").filter(|i| i.is_object());
+    let (features, source) = match isa.and_then(|i| strings(i.get("engine_cpu_features"))) {
+        Some(f) => (f, "engine.json isa"),
         None => match engine.get("system_info").and_then(|s| s.as_str()) {
             Some(info) => (isa::engine_cpu_features(info), "from its system info"),
             None => return "instruction sets not recorded".into(),
@@ -115,11 +116,23 @@ pub fn isa_text(engine: &serde_json::Value) -> String {
     } else {
         features.join(" ")
     };
-    let host = match strings(engine.get("unused_host_features")) {
+    let left_out: Vec<String> = isa
+        .and_then(|i| i.get("left_out"))
+        .and_then(|l| l.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.get(0).and_then(|n| n.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut host = match isa.and_then(|i| strings(i.get("unused_host_features"))) {
         Some(u) if !u.is_empty() => format!("the host's {} unused", u.join(" ")),
         Some(_) => "every instruction set of the host used".into(),
         None => "the host's own not recorded".into(),
     };
+    if !left_out.is_empty() {
+        host.push_str(&format!(", {} left out on purpose", left_out.join(" ")));
+    }
     format!("CPU: {used} ({source}; {host})")
 }
 
@@ -203,7 +216,9 @@ pub fn offload(run: &StoredRun) -> Offload {
     }
 }
 
-/// How quiet the host was over the run's jobs.
+/// How quiet the host was over the run's jobs: jobs with a recorded load, and those
+/// `crate::verdict::noise` counts as contended (over a threshold by their own load, or in
+/// a round whose bandwidth probe fell).
 pub fn quiet(run: &StoredRun) -> Quiet {
     let loads: Vec<&crate::measure::noise::HostLoad> =
         run.jobs.iter().filter_map(|j| j.load.as_ref()).collect();
@@ -214,7 +229,7 @@ pub fn quiet(run: &StoredRun) -> Quiet {
         .iter()
         .filter_map(|l| l.other_cpu_cores)
         .reduce(f64::max);
-    let contended = loads.iter().filter(|l| l.contended).count();
+    let contended = crate::verdict::noise::contended_jobs(&run.jobs).len();
     if contended == 0 {
         Quiet::Quiet {
             jobs: loads.len(),
@@ -300,13 +315,21 @@ mod tests {
             isa_text(&old),
             "CPU: SSE3 AVX AVX2 (from its system info; the host's own not recorded)"
         );
+        // As the runner records it since issue 12 (measure::isa::IsaInfo).
         let new = serde_json::json!({
-            "cpu_features": ["AVX2", "AVX512"],
-            "unused_host_features": ["AVX512_BF16"],
+            "system_info": "CPU : SSE3 = 1 |",
+            "isa": {
+                "engine_cpu_features": ["AVX2", "AVX512"],
+                "host_cpu_features": ["AVX2", "AVX512", "AVX512_BF16", "AMX_INT8"],
+                "unused_host_features": ["AVX512_BF16"],
+                "left_out": [["AMX_INT8", "crashes here"]],
+                "built_for_target_cpu": "",
+                "built_for_features": []
+            }
         });
         assert_eq!(
             isa_text(&new),
-            "CPU: AVX2 AVX512 (engine.json cpu_features; the host's AVX512_BF16 unused)"
+            "CPU: AVX2 AVX512 (engine.json isa; the host's AVX512_BF16 unused, AMX_INT8 left out on purpose)"
         );
         assert_eq!(engine_text(&old), "llama.cpp llama-cpp-2 0.1.160");
         assert!(isa_text(&serde_json::Value::Null).contains("not recorded"));

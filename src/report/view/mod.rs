@@ -286,6 +286,7 @@ pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
     };
     let completeness = completeness(run, &models, &comparisons, machines);
     let twins = twins(run);
+    let contended = verdict::noise::contended_jobs(&run.jobs);
     let verdict = verdict::evaluate(&verdict::Inputs {
         suite: &run.suite,
         records: &run.records,
@@ -293,6 +294,7 @@ pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
         skipped: &run.meta.skipped,
         completeness: Some(&completeness),
         twins: &twins,
+        contended: &contended,
     });
     let ids = pool.run_ids();
     RunView {

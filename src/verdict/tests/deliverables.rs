@@ -21,6 +21,7 @@ fn decide_docs(done: Option<&Completeness>) -> CriterionResult {
         skipped: &[],
         completeness: done,
         twins: &no_twins(),
+        contended: &[],
     })
     .criteria[0]
         .clone()

@@ -151,6 +151,7 @@ fn run_with_twins(suite: &Suite, records: &[Record], twins: &BTreeMap<String, St
         skipped: &[],
         completeness: Some(&deliverables_missing(0)),
         twins,
+        contended: &[],
     })
 }
 
@@ -283,6 +284,7 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
         skipped: &skipped,
         completeness: None,
         twins: &no_twins(),
+        contended: &[],
     });
     assert_eq!(v.criteria[0].state, State::NotMeasured);
     assert!(
@@ -429,6 +431,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
             skipped: &[],
             completeness: Some(&done),
             twins: &no_twins(),
+            contended: &[],
         })
     };
     let v = decide(&build(2.5));
@@ -462,4 +465,83 @@ fn formats() {
     assert_eq!(fmt_value(0.625, ""), "62.5 %");
     assert_eq!(stat_label(Stat::Percentile(99.9)), "P99.9");
     assert!(Decision::NoGo > Decision::Go);
+}
+
+/// Jobs of `rounds` marked as run beside a busy loop.
+fn busy(models: &[&str], rounds: &[u32]) -> Vec<noise::Contended> {
+    let mut v = Vec::new();
+    for m in models {
+        for &r in rounds {
+            v.push(noise::Contended {
+                model: (*m).into(),
+                round: r,
+                part: "bench".into(),
+                reason: "other processes used 1.02 CPUs (limit 0.25)".into(),
+                other_cpu_cores: Some(1.02),
+            });
+        }
+    }
+    v
+}
+
+fn run_busy(suite: &Suite, records: &[Record], contended: &[noise::Contended]) -> Verdict {
+    let models = models();
+    evaluate(&Inputs {
+        suite,
+        records,
+        models: &models,
+        skipped: &[],
+        completeness: None,
+        twins: &no_twins(),
+        contended,
+    })
+}
+
+#[test]
+fn a_few_contended_rounds_that_change_nothing_keep_the_state_and_say_so() {
+    let s = suite(SPEED);
+    let recs = paired(&[2.4, 2.5, 2.45, 2.6, 2.55, 2.5, 2.42, 2.48]);
+    let v = run_busy(&s, &recs, &busy(&["c"], &[3]));
+    let c = &v.criteria[0];
+    assert_eq!(c.state, State::Pass, "{c:?}");
+    assert!(!c.noisy_host);
+    let note = c.note.as_deref().unwrap_or_default();
+    assert!(note.contains("1 of 8 rounds ran on a busy host"), "{note}");
+    // Contended cold starts say nothing about a decode criterion.
+    let mut cold = busy(&["c", "b"], &[0, 1, 2, 3, 4]);
+    for j in &mut cold {
+        j.part = "cold_start".into();
+    }
+    let v = run_busy(&s, &recs, &cold);
+    assert_eq!(v.criteria[0].state, State::Pass);
+    assert_eq!(v.criteria[0].note, run(&s, &recs).criteria[0].note);
+}
+
+#[test]
+fn too_many_contended_rounds_make_it_inconclusive_noisy_host() {
+    let s = suite(SPEED);
+    let recs = paired(&[2.4, 2.5, 2.45, 2.6, 2.55, 2.5, 2.42, 2.48]);
+    let v = run_busy(&s, &recs, &busy(&["b"], &[0, 2, 4]));
+    let c = &v.criteria[0];
+    assert_eq!(c.state, State::Inconclusive, "{c:?}");
+    assert!(c.noisy_host);
+    let note = c.note.as_deref().unwrap_or_default();
+    assert!(note.starts_with("noisy host: 3 of 8 rounds"), "{note}");
+    assert!(note.contains("up to 1.02 CPUs"), "{note}");
+}
+
+#[test]
+fn a_result_that_rests_on_contended_rounds_is_inconclusive() {
+    let s = suite(SPEED);
+    // Quiet rounds alone clear 2x; the two slow rounds ran beside a busy loop and drag
+    // the interval across the target.
+    let recs = paired(&[2.4, 2.5, 1.2, 2.6, 2.55, 1.3, 2.42, 2.48]);
+    let all = run(&s, &recs);
+    assert_eq!(all.criteria[0].state, State::Inconclusive);
+    let v = run_busy(&s, &recs, &busy(&["c"], &[2, 5]));
+    let c = &v.criteria[0];
+    assert_eq!(c.state, State::Inconclusive, "{c:?}");
+    assert!(c.noisy_host);
+    let note = c.note.as_deref().unwrap_or_default();
+    assert!(note.contains("without them it reads PASS"), "{note}");
 }

@@ -120,6 +120,7 @@ prompts = ["p"]
         skipped: &[],
         completeness: None,
         twins: &no_twins(),
+        contended: &[],
     });
     assert_eq!(
         v.criteria[0].state,
