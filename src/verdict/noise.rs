@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use super::criterion::criterion;
 pub use super::types::Contended;
-use super::types::{CriterionResult, Inputs, State};
+use super::types::{CriterionResult, Inputs, NoGoState, State};
 use crate::config::{Criterion, Versus};
 use crate::sample::{Body, PageCache, Record};
 
@@ -108,6 +108,11 @@ pub fn adjust(c: &Criterion, inputs: &Inputs<'_>, result: CriterionResult) -> Cr
         out.note = Some(format!("noisy host: {counted}; {why}"));
         out.state = State::Inconclusive;
         out.noisy_host = true;
+        // A NO-GO line is judged on the same samples: it cannot be claimed on them either.
+        if out.no_go.is_some() {
+            out.no_go_breached = false;
+            out.no_go_state = Some(NoGoState::Undecided);
+        }
     } else {
         let note = format!("{counted}; the quiet rounds alone read the same");
         out.note = Some(match out.note.take() {
