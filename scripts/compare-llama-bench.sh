@@ -14,10 +14,14 @@
 # llama-bench and llama-quantize are built from the llama.cpp inside the PyPI sdist of
 # llama-cpp-python (scripts/build-llama-tool.sh), which is not the exact llama.cpp commit
 # that llama-cpp-sys-2 vendors: small differences can come from that too. llama-bench is
-# built the way llama.cpp's releases are (LLAMA_BUILD_STYLE=release, the default here:
-# every CPU variant, the best one for this CPU loaded at run time; `native` builds it with
-# -march=native instead), never the handicapped generic way, and the script prints which
-# instruction sets each side really used. Run it on a quiet
+# built for this CPU (LLAMA_BUILD_STYLE=native, the default: -march=native, as llama.cpp's
+# own from-source build, with AMX compiled out as in lfmbench's build), never the
+# handicapped generic way, and the script prints which instruction sets each side really
+# used. LLAMA_BUILD_STYLE=release builds it as llama.cpp's release archives are (every CPU
+# variant, picked at run time); on the Sapphire Rapids VMs this project runs on, that
+# build picks libggml-cpu-sapphirerapids.so and dies of SIGILL at its first AMX
+# `tileloadd` (llama-cpp-python 0.3.36's llama.cpp), so it cannot be the reference there.
+# Run it on a quiet
 # machine: two llama.cpp threads on a 2-core VM collapse under any other load.
 # Before each llama-bench run its file is settled in the page cache as lfmbench settles its
 # own (dropped, then read back sequentially): mmapped decode speed depends on how a file
@@ -29,7 +33,7 @@ threads="${THREADS:-2}"
 pp=512
 tg=128
 tools="${LFMBENCH_TOOLS:-.tools}"
-style="${LLAMA_BUILD_STYLE:-release}"
+style="${LLAMA_BUILD_STYLE:-native}"
 export LLAMA_BUILD_STYLE="$style"
 suffix="-$style"
 [ "$style" = generic ] && suffix=""

@@ -639,6 +639,8 @@ mod tests {
             valid: true,
             invalid_reason: None,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         }
     }
 
@@ -685,6 +687,8 @@ mod tests {
             elapsed_ms: 40.0,
             tokens_per_s: 1600.0,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         };
         annotate_prefill(&mut p, &exchange(None, None, 1));
         assert_eq!(p.n_tokens, 64);
@@ -699,6 +703,8 @@ mod tests {
             elapsed_ms: 40.0,
             tokens_per_s: 1600.0,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         };
         let t = Timings {
             prompt_n: Some(90.0),

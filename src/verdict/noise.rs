@@ -13,22 +13,10 @@
 use std::collections::HashSet;
 
 use super::criterion::criterion;
-use super::types::{CriterionResult, Inputs, State};
+pub use super::types::Contended;
+use super::types::{CriterionResult, Inputs, NoGoState, State};
 use crate::config::{Criterion, Versus};
 use crate::sample::{Body, PageCache, Record};
-
-/// A job that ran on a busy host.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Contended {
-    pub model: String,
-    pub round: u32,
-    /// "bench", "cold_start" or "cold_start_warm".
-    pub part: String,
-    /// What was measured, e.g. "other processes used 1.02 CPUs (limit 0.25)".
-    pub reason: String,
-    /// Other processes' CPU over the job, in CPUs, when measured.
-    pub other_cpu_cores: Option<f64>,
-}
 
 /// Share of a criterion's rounds above which it cannot stand on its quiet rounds alone.
 pub const MAX_CONTENDED_SHARE: f64 = 1.0 / 3.0;
@@ -120,6 +108,11 @@ pub fn adjust(c: &Criterion, inputs: &Inputs<'_>, result: CriterionResult) -> Cr
         out.note = Some(format!("noisy host: {counted}; {why}"));
         out.state = State::Inconclusive;
         out.noisy_host = true;
+        // A NO-GO line is judged on the same samples: it cannot be claimed on them either.
+        if out.no_go.is_some() {
+            out.no_go_breached = false;
+            out.no_go_state = Some(NoGoState::Undecided);
+        }
     } else {
         let note = format!("{counted}; the quiet rounds alone read the same");
         out.note = Some(match out.note.take() {

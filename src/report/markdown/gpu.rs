@@ -1,38 +1,28 @@
 //! The GPU's words in the findings: the machine's label ("GPU requested, not used: …")
-//! beside the verdict and in the device matrix, and in "Environment" the devices, the
-//! layers asked for against those offloaded, and each model's bytes per device. One
-//! source ([`GpuView`]), so the three places never disagree.
+//! in the device matrix and the environment (the verdict line states it through
+//! `Offload::words`; all three read one `Offload`, corrected by the workers' offload
+//! records, so they never disagree), and in "Environment" the devices, the layers asked
+//! for against those offloaded, and each model's bytes per device ([`GpuView`]).
 
 use std::fmt::Write;
 
 use super::text::{MIB, cell, mib};
 use crate::device::{BufferKind, Device, DeviceKind, GpuUse};
-use crate::report::view::{GpuView, Layers, ModelGpu};
+use crate::report::view::{GpuView, Layers, ModelGpu, Offload};
 
-/// " Machine `m`: GPU requested, not used: …." after the verdict, when it applies.
-pub(super) fn verdict_note(gpu: &GpuView, machine: &str) -> String {
-    match gpu.not_used() {
-        Some(label) => format!(" Machine `{machine}`: {}.", cell(&label)),
-        None => String::new(),
-    }
-}
-
-/// The device matrix's GPU column.
-pub(super) fn matrix_cell(gpu: &GpuView) -> String {
-    gpu.machine
-        .as_ref()
-        .map_or("not recorded".into(), |g| cell(&g.label()))
-}
-
-/// Environment's "GPU" row: the machine's label, or what the build could do when the
-/// run did not record more.
-pub(super) fn environment_gpu(gpu: &GpuView, build_can_offload: Option<bool>) -> String {
-    match (&gpu.machine, build_can_offload) {
-        (Some(g), _) => g.label(),
-        (None, Some(true)) => {
-            "the build can offload; where the weights went was not recorded (a run made before lfmbench recorded it)".into()
+/// The "GPU offload achieved" cell of the device matrix and the environment: the
+/// machine's label "GPU requested, not used: <reason> (<source>)" when offload was asked
+/// for and not done, else what the engine reported with where it was read.
+pub(super) fn achieved(o: &Offload) -> String {
+    if o.requested_not_used {
+        let reason = o.achieved.trim_start_matches("none, ");
+        if o.achieved_from.is_empty() {
+            format!("GPU requested, not used: {reason}")
+        } else {
+            format!("GPU requested, not used: {reason} ({})", o.achieved_from)
         }
-        (None, _) => "not recorded".into(),
+    } else {
+        o.achieved_text()
     }
 }
 

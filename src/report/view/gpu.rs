@@ -2,8 +2,10 @@
 //! model the layers asked for, where its weights and KV cache went and whether a GPU it
 //! asked for was used (from its workers' offload records; in runs made before those
 //! existed, from engine.json's `gpu_offload` and the settings), and one label for the
-//! machine.
+//! machine. [`with_records`] lets those records correct the offload "achieved" that the
+//! verdict line's basis reads from engine.json alone.
 
+use super::basis::Offload;
 use crate::config::BackendKind;
 use crate::device::{self, Device, GpuUse, Placement};
 use crate::sample::Body;
@@ -126,5 +128,99 @@ pub fn gpu_view(run: &StoredRun, ids: &[String]) -> GpuView {
         machine: device::machine(&judged),
         devices,
         models,
+    }
+}
+
+/// The offload a verdict line states (`basis::offload`, from engine.json and the
+/// settings), corrected by the workers' offload records where the run has them: they say
+/// where the weights really went, so a GPU that was listed yet took almost nothing, or a
+/// paravirtual one, reads "GPU requested, not used: <reason>" and a GPU that took them is
+/// named with its share. Runs without those records keep engine.json's account.
+pub fn with_records(offload: Offload, gpu: &GpuView) -> Offload {
+    if !gpu.models.iter().any(|m| m.placement.is_some()) {
+        return offload;
+    }
+    let from = "the workers' offload records".to_string();
+    match &gpu.machine {
+        Some(GpuUse::RequestedNotUsed { reason }) => Offload {
+            achieved: format!("none, {reason}"),
+            achieved_from: from,
+            requested_not_used: true,
+            ..offload
+        },
+        Some(GpuUse::Used {
+            device,
+            weights_fraction,
+        }) => Offload {
+            achieved: format!("{device}, {:.0}% of the weights", weights_fraction * 100.0),
+            achieved_from: from,
+            requested_not_used: false,
+            ..offload
+        },
+        Some(GpuUse::NotRequested) | None => offload,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine_json_says_devices_listed() -> Offload {
+        Offload {
+            requested: "99 layers".into(),
+            requested_from: "n_gpu_layers = 99".into(),
+            achieved: "devices MTL0 (GPU)".into(),
+            achieved_from: "engine.json devices".into(),
+            requested_not_used: false,
+        }
+    }
+
+    fn view(gpu: GpuUse, recorded: bool) -> GpuView {
+        GpuView {
+            devices: Vec::new(),
+            models: vec![ModelGpu {
+                id: "m".into(),
+                n_gpu_layers: 99,
+                placement: recorded.then(|| Placement {
+                    n_gpu_layers: 99,
+                    layers_offloaded: Some(0),
+                    layers_total: Some(31),
+                    buffers: Vec::new(),
+                }),
+                gpu: Some(gpu.clone()),
+                offloaded: Layers::Offloaded(0, 31),
+            }],
+            machine: Some(gpu),
+        }
+    }
+
+    #[test]
+    fn the_workers_records_overrule_engine_json_on_what_offload_achieved() {
+        let reason = "MTL0 (Apple Paravirtual device) is the paravirtual GPU of a virtual machine";
+        let not_used = GpuUse::RequestedNotUsed {
+            reason: reason.into(),
+        };
+        let o = with_records(
+            engine_json_says_devices_listed(),
+            &view(not_used.clone(), true),
+        );
+        assert!(o.requested_not_used);
+        assert_eq!(
+            o.words(),
+            format!("GPU requested (99 layers), not used: {reason}")
+        );
+        assert_eq!(o.achieved_from, "the workers' offload records");
+
+        let used = GpuUse::Used {
+            device: "CUDA0 (NVIDIA H200)".into(),
+            weights_fraction: 0.93,
+        };
+        let o = with_records(engine_json_says_devices_listed(), &view(used, true));
+        assert!(!o.requested_not_used);
+        assert_eq!(o.achieved, "CUDA0 (NVIDIA H200), 93% of the weights");
+
+        // A run made before the records existed keeps engine.json's account.
+        let o = with_records(engine_json_says_devices_listed(), &view(not_used, false));
+        assert_eq!(o, engine_json_says_devices_listed());
     }
 }
