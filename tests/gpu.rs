@@ -135,10 +135,10 @@ fn offload_asked_of_a_cpu_only_build_is_said_at_start_recorded_and_labelled() {
     let md = std::fs::read_to_string(&md_path).expect("report");
     let verdict = md
         .lines()
-        .find(|l| l.starts_with("**Verdict:"))
+        .find(|l| l.starts_with("**Verdict on "))
         .expect("verdict");
     assert!(
-        verdict.contains("GPU requested, not used: this build has no GPU backend"),
+        verdict.contains("GPU requested (99 layers), not used: this build has no GPU backend"),
         "{verdict}"
     );
     let row = |k: &str| {
@@ -147,7 +147,13 @@ fn offload_asked_of_a_cpu_only_build_is_said_at_start_recorded_and_labelled() {
             .unwrap_or_else(|| panic!("no {k} row"))
             .to_string()
     };
-    assert!(row("GPU offload").contains("GPU requested, not used"));
+    assert!(
+        row("GPU offload achieved").contains(
+            "GPU requested, not used: this build has no GPU backend (llama.cpp lists only CPU)"
+        ),
+        "{}",
+        row("GPU offload achieved")
+    );
     assert_eq!(
         row("GPU layers"),
         "| GPU layers | 99 requested, 0 offloaded |"
