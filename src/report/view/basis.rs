@@ -70,11 +70,13 @@ pub enum Quiet {
     Quiet {
         jobs: usize,
         worst_other_cpu: Option<f64>,
+        bandwidth: Option<(f64, f64)>,
     },
     Busy {
         contended: usize,
         jobs: usize,
         worst_other_cpu: Option<f64>,
+        bandwidth: Option<(f64, f64)>,
     },
 }
 
@@ -85,6 +87,8 @@ pub struct Basis {
     pub engine: String,
     /// The instruction sets the engine uses, and where that was read.
     pub isa: String,
+    /// Set when the engine leaves some of the host's instruction sets unused.
+    pub isa_warning: Option<String>,
     pub quiet: Quiet,
     pub offload: Offload,
     /// "5 rounds of run `X`" or "10 rounds of runs `A` and `B`, pooled".
@@ -136,6 +140,22 @@ pub fn isa_text(engine: &serde_json::Value) -> String {
         host.push_str(&format!(", {} left out on purpose", left_out.join(" ")));
     }
     format!("CPU: {used} ({source}; {host})")
+}
+
+/// The front page's validity warning for a machine whose engine leaves some of the
+/// host's instruction sets unused (engine.json `isa.unused_host_features`; the sets left
+/// out on purpose, such as AMX here, are named in the basis, not warned about).
+pub fn isa_warning(engine: &serde_json::Value) -> Option<String> {
+    let unused = strings(engine.get("isa")?.get("unused_host_features"))?;
+    if unused.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the engine was built without the host's {}: speeds (prefill above all) understate \
+         what llama.cpp built for this CPU reaches; rebuild with the instruction sets of the \
+         machine (README, \"Instruction sets\") and measure again",
+        unused.join(" ")
+    ))
 }
 
 pub fn engine_text(engine: &serde_json::Value) -> String {
@@ -237,17 +257,30 @@ pub fn quiet(run: &StoredRun) -> Quiet {
         .iter()
         .filter_map(|l| l.other_cpu_cores)
         .reduce(f64::max);
+    let probes: Vec<f64> = loads
+        .iter()
+        .flat_map(|l| [l.probe_before_gbps, l.probe_after_gbps])
+        .flatten()
+        .filter(|g| g.is_finite() && *g > 0.0)
+        .collect();
+    let bandwidth = probes
+        .iter()
+        .copied()
+        .reduce(f64::min)
+        .zip(probes.iter().copied().reduce(f64::max));
     let contended = crate::verdict::noise::contended_jobs(&run.jobs).len();
     if contended == 0 {
         Quiet::Quiet {
             jobs: loads.len(),
             worst_other_cpu,
+            bandwidth,
         }
     } else {
         Quiet::Busy {
             contended,
             jobs: loads.len(),
             worst_other_cpu,
+            bandwidth,
         }
     }
 }
@@ -258,22 +291,30 @@ impl Quiet {
             w.map(|c| format!("; other processes used up to {c:.2} CPU"))
                 .unwrap_or_default()
         };
+        let bw = |b: &Option<(f64, f64)>| {
+            b.map(|(lo, hi)| format!("; memory bandwidth {lo:.1}–{hi:.1} GB/s between rounds"))
+                .unwrap_or_default()
+        };
         match self {
             Quiet::NotRecorded => "host load not recorded".into(),
             Quiet::Quiet {
                 jobs,
                 worst_other_cpu,
+                bandwidth,
             } => format!(
-                "host quiet (none of {jobs} jobs contended{})",
-                worst(worst_other_cpu)
+                "host quiet (none of {jobs} jobs contended{}{})",
+                worst(worst_other_cpu),
+                bw(bandwidth)
             ),
             Quiet::Busy {
                 contended,
                 jobs,
                 worst_other_cpu,
+                bandwidth,
             } => format!(
-                "host busy: {contended} of {jobs} jobs contended{}",
-                worst(worst_other_cpu)
+                "host busy: {contended} of {jobs} jobs contended{}{}",
+                worst(worst_other_cpu),
+                bw(bandwidth)
             ),
         }
     }
@@ -301,6 +342,7 @@ pub fn basis(run: &StoredRun, runs: &[&str]) -> Basis {
     Basis {
         engine: engine_text(&run.engine),
         isa: isa_text(&run.engine),
+        isa_warning: isa_warning(&run.engine),
         quiet: quiet(run),
         offload: offload(run),
         rounds,
@@ -340,6 +382,15 @@ mod tests {
             "CPU: AVX2 AVX512 (engine.json isa; the host's AVX512_BF16 unused, AMX_INT8 left out on purpose)"
         );
         assert_eq!(engine_text(&old), "llama.cpp llama-cpp-2 0.1.160");
+        let warning = isa_warning(&new).expect("AVX512_BF16 unused: a warning");
+        assert!(
+            warning.contains("without the host's AVX512_BF16"),
+            "{warning}"
+        );
+        assert_eq!(isa_warning(&old), None, "nothing recorded, nothing claimed");
+        let mut all_used = new.clone();
+        all_used["isa"]["unused_host_features"] = serde_json::json!([]);
+        assert_eq!(isa_warning(&all_used), None);
         assert!(isa_text(&serde_json::Value::Null).contains("not recorded"));
     }
 
@@ -350,10 +401,12 @@ mod tests {
             contended: 3,
             jobs: 40,
             worst_other_cpu: Some(1.02),
+            bandwidth: Some((27.94, 46.5)),
         };
         assert_eq!(
             q.text(),
-            "host busy: 3 of 40 jobs contended; other processes used up to 1.02 CPU"
+            "host busy: 3 of 40 jobs contended; other processes used up to 1.02 CPU; \
+             memory bandwidth 27.9–46.5 GB/s between rounds"
         );
     }
 }
