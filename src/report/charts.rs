@@ -105,8 +105,11 @@ struct LatencySeries {
     model: String,
     /// Position of the model in the run, so a model keeps its colour in every chart.
     colour: usize,
-    /// Sorted; empty when the model has no valid sample (it is then named as such).
+    /// Sorted (at most `view::CDF_POINTS` of them); empty when the model has no valid
+    /// sample (it is then named as such).
     values: Vec<f64>,
+    /// How many values there are.
+    n: usize,
     pct: Vec<(f64, Pct)>,
 }
 
@@ -206,6 +209,7 @@ fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
                     model: m.id.clone(),
                     colour,
                     values: r.map(|r| r.values.clone()).unwrap_or_default(),
+                    n: r.map_or(0, |r| r.n),
                     pct: r.map(|r| r.pct.clone()).unwrap_or_default(),
                 }
             })
@@ -570,12 +574,7 @@ where
             .collect();
         chart
             .draw_series(LineSeries::new(pts, c.stroke_width(2)))?
-            .label(format!(
-                "{} (n={}; {})",
-                s.model,
-                s.values.len(),
-                pct.join(", ")
-            ))
+            .label(format!("{} (n={}; {})", s.model, s.n, pct.join(", ")))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
         let marks: Vec<(f64, f64)> = s
             .pct

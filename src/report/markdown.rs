@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::metric::MetricName;
 use crate::report::charts::ChartRef;
 use crate::report::view::{ColdView, ModelView, Pct, Problems, Role, RunView};
-use crate::sample::{Body, Settle, StopReason};
+use crate::sample::StopReason;
 use crate::stats::bootstrap::{LEVEL, RESAMPLES, SEED};
 use crate::stats::{Estimate, percentile};
 use crate::verdict::{CriterionResult, Decision, State, fmt_num};
@@ -80,6 +80,12 @@ fn heading(out: &mut String, level: usize, text: &str) {
 
 /// The whole findings document.
 pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
+    render_with(views, charts, &[])
+}
+
+/// [`render`], naming the runs that were asked for but could not be read (`left_out`:
+/// why each was, naming its file).
+pub fn render_with(views: &[RunView<'_>], charts: &[Vec<ChartRef>], left_out: &[String]) -> String {
     let mut out = String::new();
     let multi = views.len() > 1;
     match views {
@@ -101,6 +107,17 @@ pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
         out,
         "_Written by `lfmbench report` from stored samples only; the same runs always give this same file._\n"
     );
+    if !left_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "**{} run(s) left out**: named but unreadable, so not in any figure below.\n",
+            left_out.len()
+        );
+        for l in left_out {
+            let _ = writeln!(out, "- {}", cell(&l.replace('\n', " ")));
+        }
+        out.push('\n');
+    }
     for (i, v) in views.iter().enumerate() {
         let level = if multi {
             heading(
@@ -734,7 +751,7 @@ fn latency(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: usize) {
                 get(50.0),
                 get(95.0),
                 get(99.0),
-                r.values.last().map_or("—".into(), |x| fmt_num(*x)),
+                fmt_num(r.max),
             );
         }
     }
@@ -1025,16 +1042,10 @@ fn completeness(out: &mut String, v: &RunView<'_>, h: usize) {
 
 /// How the bench processes' model files sat in the page cache, from the memory samples.
 fn page_cache_method(views: &[RunView<'_>]) -> String {
-    let (mut settled, mut read_back, mut unknown) = (0usize, 0usize, 0usize);
-    for r in views.iter().flat_map(|v| &v.run.records) {
-        if let Body::Memory(m) = &r.body {
-            match &m.page_cache {
-                Some(Settle::Settled) => settled += 1,
-                Some(Settle::ReadBack { .. }) => read_back += 1,
-                None => unknown += 1,
-            }
-        }
-    }
+    let (settled, read_back, unknown) = views.iter().fold((0, 0, 0), |(s, r, u), v| {
+        let c = v.page_cache;
+        (s + c.settled, r + c.read_back, u + c.unknown)
+    });
     let why = "with mmap, how a file sits in the page cache changes decode speed (on Linux by up to 20%: a file just written maps faster than the same bytes cached long ago)";
     let total = settled + read_back + unknown;
     if total > 0 && settled == total {

@@ -8,6 +8,11 @@
 //! - `terminal`, `json` — the verdict for `run` and `report` on stdout.
 //!
 //! Renderers return strings and bytes; only [`cli`] writes files.
+//!
+//! `lfmbench report` over many runs holds the samples of one run at a time: each run is
+//! loaded, summarised ([`view::summarise`]) and its samples dropped before the next is
+//! read; charts are drawn and written run by run. A run that cannot be read (a damaged
+//! or foreign file) is left out with its file and line, on stderr and in the report.
 
 pub mod charts;
 mod glyphs;
@@ -107,26 +112,32 @@ pub fn charts_dir(out: &Path) -> PathBuf {
 
 /// Write the findings: the markdown at `out`, the charts under `charts/` beside it.
 pub fn write(f: &Findings, out: &Path) -> anyhow::Result<()> {
-    let dir = charts_dir(out);
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the charts folder {}", dir.display()))?;
+    let dir = create_charts_dir(out)?;
     for (name, bytes) in &f.charts {
         store::write_atomic(&dir.join(name), bytes)?;
     }
-    remove_stale_charts(&dir, f);
+    let names: Vec<&str> = f.charts.iter().map(|(n, _)| n.as_str()).collect();
+    remove_stale_charts(&dir, &names);
     store::write_atomic(out, f.markdown.as_bytes())
+}
+
+fn create_charts_dir(out: &Path) -> anyhow::Result<PathBuf> {
+    let dir = charts_dir(out);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the charts folder {}", dir.display()))?;
+    Ok(dir)
 }
 
 /// Charts an earlier report wrote into `dir` that this one does not (e.g. `run2-*` after a
 /// two-run report, when one run is reported now): left behind they would look current.
 /// Only lfmbench's own chart names are touched; failures to remove are ignored.
-fn remove_stale_charts(dir: &Path, f: &Findings) {
+fn remove_stale_charts(dir: &Path, written: &[&str]) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if f.charts.iter().any(|(n, _)| *n == name) {
+        if written.contains(&name.as_str()) {
             continue;
         }
         let Some(stem) = name
@@ -145,6 +156,80 @@ fn remove_stale_charts(dir: &Path, f: &Findings) {
     }
 }
 
+/// Runs read one at a time and summarised, their samples dropped; runs that cannot be
+/// read are left out with the reason.
+pub struct Loaded {
+    /// The runs without their samples, in the order given.
+    pub runs: Vec<StoredRun>,
+    pub summaries: Vec<view::Summary>,
+    /// (folder, why) of each run left out; `why` names the file.
+    pub left_out: Vec<(PathBuf, String)>,
+}
+
+/// Load and summarise `dirs` one at a time, holding the samples of one run at a time.
+pub fn load_summarised(dirs: &[PathBuf]) -> Loaded {
+    let mut l = Loaded {
+        runs: Vec::new(),
+        summaries: Vec::new(),
+        left_out: Vec::new(),
+    };
+    for d in dirs {
+        match store::load(d) {
+            Ok(run) => {
+                l.summaries.push(view::summarise(&run));
+                l.runs.push(run.without_samples());
+            }
+            Err(e) => l.left_out.push((d.clone(), format!("{e:#}"))),
+        }
+    }
+    l
+}
+
+/// Views of runs loaded by [`load_summarised`], machines named uniquely.
+pub fn views_of(runs: &[StoredRun], summaries: Vec<view::Summary>) -> Vec<RunView<'_>> {
+    let names = view::machine_names(runs);
+    summaries
+        .into_iter()
+        .zip(runs)
+        .zip(names)
+        .map(|((s, run), name)| s.attach(run, name))
+        .collect()
+}
+
+/// Draw and write the charts run by run (each written as soon as it is drawn, so a
+/// report over many runs never holds them all), remove stale ones, then write the
+/// markdown at `out`, naming the runs `left_out` (why each was, its file named).
+/// Returns how many chart files were written.
+pub fn write_findings(
+    views: &[RunView<'_>],
+    left_out: &[String],
+    out: &Path,
+) -> anyhow::Result<usize> {
+    let dir = create_charts_dir(out)?;
+    let mut refs = Vec::new();
+    let mut written: Vec<String> = Vec::new();
+    for (i, v) in views.iter().enumerate() {
+        let prefix = if views.len() > 1 {
+            format!("run{}-", i + 1)
+        } else {
+            String::new()
+        };
+        let r = charts::render_run(v, &prefix)?;
+        for (name, bytes) in r.files {
+            store::write_atomic(&dir.join(&name), &bytes)?;
+            written.push(name);
+        }
+        refs.push(r.refs);
+    }
+    remove_stale_charts(
+        &dir,
+        &written.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let md = markdown::render_with(views, &refs, left_out);
+    store::write_atomic(out, md.as_bytes())?;
+    Ok(written.len())
+}
+
 /// `lfmbench report [RUN…]`
 pub fn cli(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let dirs = if args.runs.is_empty() {
@@ -152,17 +237,29 @@ pub fn cli(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.runs.clone()
     };
-    let runs: Vec<StoredRun> = dirs
-        .iter()
-        .map(|d| store::load(d))
-        .collect::<anyhow::Result<_>>()?;
-    let views = views(&runs);
-    let f = findings(&views)?;
-    write(&f, &args.out)?;
+    let loaded = load_summarised(&dirs);
+    for (d, why) in &loaded.left_out {
+        eprintln!(
+            "warning: run {} is left out of the report:\n  {}",
+            d.display(),
+            why.replace('\n', "\n  ")
+        );
+    }
+    for run in &loaded.runs {
+        for w in &run.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    if loaded.runs.is_empty() {
+        let why: Vec<&str> = loaded.left_out.iter().map(|(_, w)| w.as_str()).collect();
+        anyhow::bail!("{}", why.join("\n"));
+    }
+    let left_out: Vec<String> = loaded.left_out.iter().map(|(_, w)| w.clone()).collect();
+    let views = views_of(&loaded.runs, loaded.summaries);
+    let n_charts = write_findings(&views, &left_out, &args.out)?;
     eprintln!(
-        "wrote {} and {} chart files in {}",
+        "wrote {} and {n_charts} chart files in {}",
         args.out.display(),
-        f.charts.len(),
         charts_dir(&args.out).display()
     );
     print_verdict(&views, args.format)?;

@@ -4,11 +4,16 @@
 //!
 //! Everything is ordered deterministically (models by role then suite order, metrics in
 //! a fixed order, rounds ascending), so the same samples give the same report.
+//!
+//! A view keeps no sample: once [`summarise`] has run, the run's records can be dropped
+//! (`lfmbench report` over many runs holds the samples of one run at a time), and what
+//! stays is bounded per run — a latency distribution keeps at most [`CDF_POINTS`] of its
+//! values for its chart.
 
 use std::collections::BTreeMap;
 
 use crate::metric::{MetricName, Stat};
-use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record};
+use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record, Settle};
 use crate::stats::{self, Estimate, Quantization, Rounds, Sample, StatsError};
 use crate::store::{Skipped, StoredRun};
 use crate::verdict::{self, Completeness, Verdict};
@@ -59,8 +64,40 @@ pub struct LatencyRow {
     pub rounds: usize,
     /// (P, value) for P50, P95, P99.
     pub pct: Vec<(f64, Pct)>,
-    /// Every valid value, sorted ascending.
+    /// The largest value.
+    pub max: f64,
+    /// The distribution for a chart, sorted ascending: every valid value, or, with more
+    /// than [`CDF_POINTS`], that many evenly spaced order statistics (the smallest and the
+    /// largest among them). `n` is the count of values.
     pub values: Vec<f64>,
+}
+
+/// The most values a latency distribution keeps for its chart: a cumulative
+/// distribution drawn 960 pixels wide shows no difference beyond this, and a report over
+/// many long runs keeps a bounded amount per run.
+pub const CDF_POINTS: usize = 1024;
+
+/// At most `max` (≥ 2) evenly spaced order statistics of `sorted`, the first and the last
+/// included; `sorted` itself when it is not longer.
+pub fn cdf_points(sorted: Vec<f64>, max: usize) -> Vec<f64> {
+    let n = sorted.len();
+    if n <= max || max < 2 {
+        return sorted;
+    }
+    (0..max)
+        .map(|i| sorted[(i * (n - 1) + (max - 1) / 2) / (max - 1)])
+        .collect()
+}
+
+/// How the bench processes' model files sat in the page cache (from memory samples).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PageCacheCounts {
+    /// Dropped and read back before the process.
+    pub settled: usize,
+    /// Only read back (the file could not be dropped).
+    pub read_back: usize,
+    /// Mapped as it happened to be cached (runs before settling, or a server's).
+    pub unknown: usize,
 }
 
 /// Peak RSS against the model file.
@@ -174,6 +211,8 @@ impl Problems {
 /// One stored run, ready to render.
 #[derive(Debug, Clone)]
 pub struct RunView<'a> {
+    /// The run's identity, inputs and environment. Its `records` and `jobs` may have been
+    /// dropped (see [`summarise`]): renderers use the fields below, never the samples.
     pub run: &'a StoredRun,
     /// The machine's name in matrices (host label, made unique among the runs).
     pub machine: String,
@@ -182,6 +221,36 @@ pub struct RunView<'a> {
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
+    pub page_cache: PageCacheCounts,
+}
+
+/// Everything a view computes from a run's samples: what is kept of a run once its
+/// samples are dropped.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub models: Vec<ModelView>,
+    pub comparisons: Vec<Comparison>,
+    pub problems: Problems,
+    pub completeness: Completeness,
+    pub verdict: Verdict,
+    pub page_cache: PageCacheCounts,
+}
+
+impl Summary {
+    /// The view of `run` (the run this summary was made from, with or without its
+    /// samples), named `machine` in matrices.
+    pub fn attach(self, run: &StoredRun, machine: String) -> RunView<'_> {
+        RunView {
+            run,
+            machine,
+            models: self.models,
+            comparisons: self.comparisons,
+            problems: self.problems,
+            completeness: self.completeness,
+            verdict: self.verdict,
+            page_cache: self.page_cache,
+        }
+    }
 }
 
 impl RunView<'_> {
@@ -263,6 +332,7 @@ fn metric_row(
 fn latency_row(records: &[Record], model: &str, metric: MetricName) -> Option<LatencyRow> {
     let rounds = rounds_of(records, metric, model)?;
     let values = stats::sorted(&rounds.pooled());
+    let max = *values.last()?;
     let q = Quantization::for_unit(metric.unit());
     let pct = [50.0, 95.0, 99.0]
         .into_iter()
@@ -286,7 +356,8 @@ fn latency_row(records: &[Record], model: &str, metric: MetricName) -> Option<La
         n: values.len(),
         rounds: rounds.n_rounds(),
         pct,
-        values,
+        max,
+        values: cdf_points(values, CDF_POINTS),
     })
 }
 
@@ -600,8 +671,22 @@ pub fn completeness(
     }
 }
 
-/// Build the view of one run; `machine` is its (unique) name in matrices.
-pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
+fn page_cache_counts(records: &[Record]) -> PageCacheCounts {
+    let mut c = PageCacheCounts::default();
+    for r in records {
+        if let Body::Memory(m) = &r.body {
+            match &m.page_cache {
+                Some(Settle::Settled) => c.settled += 1,
+                Some(Settle::ReadBack { .. }) => c.read_back += 1,
+                None => c.unknown += 1,
+            }
+        }
+    }
+    c
+}
+
+/// Compute everything the view of `run` shows from its samples.
+pub fn summarise(run: &StoredRun) -> Summary {
     let models: Vec<ModelView> = ordered_models(run)
         .into_iter()
         .map(|(id, role)| model_view(run, &id, role))
@@ -622,15 +707,19 @@ pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
         skipped: &run.meta.skipped,
         completeness: Some(&completeness),
     });
-    RunView {
-        run,
-        machine,
+    Summary {
         problems: problems(run),
+        page_cache: page_cache_counts(&run.records),
         models,
         comparisons,
         completeness,
         verdict,
     }
+}
+
+/// Build the view of one run; `machine` is its (unique) name in matrices.
+pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
+    summarise(run).attach(run, machine)
 }
 
 /// Machine names for several runs: the host label, with the run id added where two
