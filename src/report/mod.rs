@@ -9,9 +9,9 @@
 //!
 //! Renderers return strings and bytes; only [`cli`] writes files.
 //!
-//! `lfmbench report` over many runs holds the samples of one run at a time: each run is
-//! loaded, summarised ([`view::summarise`]) and its samples dropped before the next is
-//! read; charts are drawn and written run by run. A run that cannot be read (a damaged
+//! `lfmbench report` over many runs holds the samples of one run per core at a time:
+//! each run is loaded, summarised ([`view::summarise`]) and its samples dropped before
+//! that thread reads the next; charts are drawn and written run by run. A run that cannot be read (a damaged
 //! or foreign file) is left out with its file and line, on stderr and in the report.
 
 pub mod charts;
@@ -166,20 +166,55 @@ pub struct Loaded {
     pub left_out: Vec<(PathBuf, String)>,
 }
 
-/// Load and summarise `dirs` one at a time, holding the samples of one run at a time.
+/// Load and summarise `dirs`, holding the samples of one run per thread at a time (one
+/// thread per core: summarising is mostly bootstrap arithmetic). The result is in the
+/// order of `dirs` whatever thread finished first.
 pub fn load_summarised(dirs: &[PathBuf]) -> Loaded {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    type Slot = Option<Result<(StoredRun, view::Summary), String>>;
+    let slots: Vec<Mutex<Slot>> = dirs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(dirs.len())
+        .max(1);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(d) = dirs.get(i) else { break };
+            let done = match store::load(d) {
+                Ok(run) => {
+                    let summary = view::summarise(&run);
+                    Ok((run.without_samples(), summary))
+                }
+                Err(e) => Err(format!("{e:#}")),
+            };
+            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(done);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
+    });
     let mut l = Loaded {
         runs: Vec::new(),
         summaries: Vec::new(),
         left_out: Vec::new(),
     };
-    for d in dirs {
-        match store::load(d) {
-            Ok(run) => {
-                l.summaries.push(view::summarise(&run));
-                l.runs.push(run.without_samples());
+    for (d, slot) in dirs.iter().zip(slots) {
+        match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(Ok((run, summary))) => {
+                l.runs.push(run);
+                l.summaries.push(summary);
             }
-            Err(e) => l.left_out.push((d.clone(), format!("{e:#}"))),
+            Some(Err(why)) => l.left_out.push((d.clone(), why)),
+            None => l.left_out.push((
+                d.clone(),
+                format!("{}: not read (a reader thread failed)", d.display()),
+            )),
         }
     }
     l
