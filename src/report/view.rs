@@ -5,7 +5,7 @@
 //! Everything is ordered deterministically (models by role then suite order, metrics in
 //! a fixed order, rounds ascending), so the same samples give the same report.
 //!
-//! A view keeps no sample: once [`summarise`] has run, the run's records can be dropped
+//! A view keeps no valid sample: once [`summarise`] has run, the run's records can be dropped
 //! (`lfmbench report` over many runs holds the samples of one run at a time), and what
 //! stays is bounded per run — a latency distribution keeps at most [`CDF_POINTS`] of its
 //! values for its chart.
