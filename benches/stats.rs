@@ -1,7 +1,9 @@
 //! Statistics over realistic and large sample counts: percentiles of 100 000 values
 //! (type-7 and the HDR histogram the report uses), the bootstrap behind `lfmbench
 //! compare` at the size of a Phase-0 run's inter-token latencies (5 rounds × 4 prompts ×
-//! 127 gaps ≈ 2 500 values a run), and the report's pooled bootstrap over 100 000 values.
+//! 127 gaps ≈ 2 500 values a run), the report's pooled bootstrap over 100 000 values, the
+//! order-statistic intervals and sequential looks the report and `run --until-decided`
+//! take per criterion, and the coverage table the methodology prints.
 //!
 //! `just bench` (or `cargo bench --bench stats`).
 
@@ -83,5 +85,51 @@ fn bootstrap(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, percentiles, bootstrap);
+fn order_statistics(c: &mut Criterion) {
+    use lfmbench::stats;
+    let mut g = c.benchmark_group("order statistics");
+    // 30 rounds × 5 repetitions: the most a suite runs.
+    let cand = stats::Rounds::new(rounds(30, 5, 11)).expect("rounds");
+    let base = stats::Rounds::new(rounds(30, 5, 12)).expect("rounds");
+    g.bench_function("median_of_rounds, 30 rounds × 5 repetitions", |b| {
+        b.iter(|| stats::median_of_rounds(black_box(&cand), stats::LEVEL))
+    });
+    g.bench_function("paired_ratio, 30 rounds × 5 repetitions", |b| {
+        b.iter(|| {
+            stats::paired_ratio(
+                black_box(&cand),
+                black_box(&base),
+                lfmbench::metric::Stat::Median,
+                stats::Quantization::for_unit("tok/s"),
+            )
+        })
+    });
+    g.bench_function("Plan::new, 30 rounds", |b| {
+        b.iter(|| stats::Plan::new(black_box(30), 0.05))
+    });
+    g.bench_function("Plan::new, 1000 rounds", |b| {
+        b.iter(|| stats::Plan::new(black_box(1000), 0.05))
+    });
+    let plan = stats::Plan::new(30, 0.05).expect("plan");
+    let ratios = values(30, 13);
+    g.bench_function("Plan::look after 30 rounds", |b| {
+        b.iter(|| plan.look(black_box(&ratios), &[2.0, 1.5]))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("coverage");
+    g.sample_size(10);
+    g.bench_function("coverage_table, 4000 runs × 6 round counts", |b| {
+        b.iter(|| {
+            stats::coverage::coverage_table(
+                stats::coverage::EXPERIMENTS,
+                stats::coverage::SEED,
+                black_box(&stats::coverage::ROUND_COUNTS),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, percentiles, bootstrap, order_statistics);
 criterion_main!(benches);

@@ -16,11 +16,13 @@
 #   scripts/build-llama-tool.sh [TOOL…]   # llama-server (default), llama-bench, llama-quantize:
 #                                         # build what is missing in one cmake build, reuse the rest
 #   LLAMA_CPP_PYTHON_VERSION=0.3.36 scripts/build-llama-tool.sh llama-bench
-#   JOBS=8 scripts/build-llama-tool.sh       # parallel compile jobs (default: nproc)
+#   JOBS=8 scripts/build-llama-tool.sh       # parallel compile jobs (default: logical CPUs)
 #
 # The binary's path is printed last; the test also honours LFMBENCH_LLAMA_SERVER=<path>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 version="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
 want="llama-cpp-python==$version"
@@ -62,19 +64,19 @@ echo "fetching the $want sdist (pip download)…"
 python3 -m pip download --quiet --no-deps --no-binary :all: --disable-pip-version-check \
   -d "$work" "$want"
 sdist=$(ls "$work"/llama_cpp_python-*.tar.gz)
-echo "extracting vendor/llama.cpp from $(basename "$sdist")…"
-tar -xzf "$sdist" -C "$work" --wildcards '*/vendor/llama.cpp/*'
+echo "extracting $(basename "$sdist")…"
+tar -xzf "$sdist" -C "$work" # whole: macOS's bsdtar has no --wildcards
 src=$(echo "$work"/llama_cpp_python-*/vendor/llama.cpp)
 [ -f "$src/CMakeLists.txt" ] || {
   echo "error: $sdist has no vendor/llama.cpp/CMakeLists.txt" >&2
   exit 1
 }
 
-jobs="${JOBS:-$(nproc)}"
+jobs="${JOBS:-$(cpu_count)}"
 # GGML_NATIVE=OFF by default: llama-cpp-sys-2 builds lfmbench's llama.cpp the same way
 # (AVX2/FMA/F16C, no AVX-512) unless RUSTFLAGS has target-cpu=native, so a speed
 # comparison then runs the same kernels on both sides. GGML_NATIVE=ON to override.
-echo "building ${todo[*]} (Release, CPU only, $jobs jobs)…"
+echo "building ${todo[*]:-} (Release, CPU only, $jobs jobs)…"
 # LLAMA_CURL is the older name of the download switch, LLAMA_OPENSSL the newer; both
 # off (an unknown one only draws a cmake warning). The prebuilt web UI would be fetched
 # from the network: off.
@@ -94,13 +96,13 @@ cmake -S "$src" -B "$work/build" \
   echo "error: cmake configure failed; full log in $dest/cmake-configure.log" >&2
   exit 1
 }
-cmake --build "$work/build" --target "${todo[@]}" -j "$jobs" >"$dest/cmake-build.log" 2>&1 || {
+cmake --build "$work/build" --target ${todo[@]+"${todo[@]}"} -j "$jobs" >"$dest/cmake-build.log" 2>&1 || {
   tail -30 "$dest/cmake-build.log" >&2
   echo "error: build failed; full log in $dest/cmake-build.log" >&2
   exit 1
 }
 
-for tool in "${todo[@]}"; do
+for tool in ${todo[@]+"${todo[@]}"}; do
   mkdir -p "$tools_dir/$tool/bin"
   bin="$tools_dir/$tool/bin/$tool"
   cp "$work/build/bin/$tool" "$bin.tmp~"

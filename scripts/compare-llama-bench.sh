@@ -47,7 +47,7 @@ if [ "${1:-}" = "--twins" ]; then
     own="models/twins/$arch-q4_k_m.gguf"
     "$LF" twin "$arch" --quant Q4_K_M -o "$own" >/dev/null # this generator version's
     printf '# %s: lfmbench twin %s bytes, independent twin %s bytes\n' "$arch" \
-      "$(stat -c %s "$own")" "$(stat -c %s "$ind")"
+      "$(wc -c <"$own" | tr -d " ")" "$(wc -c <"$ind" | tr -d " ")"
     pairs+=("$own=$ind")
   done
 else
@@ -68,7 +68,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 printf 'model\tside\tround\tpp%s_tok_s\ttg%s_tok_s\n' "$pp" "$tg" | tee "$work/all.tsv"
-for pair in "${pairs[@]}"; do
+for pair in ${pairs[@]+"${pairs[@]}"}; do
   lf_file=$(realpath "${pair%%=*}")
   lb_file=$(realpath "${pair#*=}")
   name=$(basename "$lf_file")

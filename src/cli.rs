@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -94,6 +94,10 @@ pub struct TwinArgs {
     /// List the catalogue.
     #[arg(long)]
     pub list: bool,
+    /// Print the file the twin would be (size, tensor types: llama.cpp's own dry run of
+    /// the quantization) without writing it.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,9 +117,20 @@ pub struct CompareArgs {
 #[derive(Debug, clap::Args)]
 pub struct FetchArgs {
     /// Model ids to fetch (default: every model with hf_repo and hf_file).
+    #[arg(conflicts_with = "suite")]
     pub ids: Vec<String>,
     #[arg(long, default_value = "models.toml")]
     pub models: PathBuf,
+    /// Fetch the models this suite names (candidate, baseline, others) that have
+    /// hf_repo and hf_file.
+    #[arg(long, value_name = "SUITE")]
+    pub suite: Option<PathBuf>,
+    /// Write a models file to run on: models.toml with `path` set to every fetched,
+    /// sha256-checked file. A twin entry whose file could not be fetched stays a twin and
+    /// says why (`stand_in`); such failures then do not fail the command. Write it beside
+    /// models.toml: relative paths and twins resolve from its folder.
+    #[arg(long, value_name = "OUT")]
+    pub write_models: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,10 +150,35 @@ pub enum Command {
     Compare(CompareArgs),
     /// Download the published GGUFs named in models.toml.
     Fetch(FetchArgs),
+    /// Print a shell completion script, e.g. `lfmbench completions bash > ~/.local/share/bash-completion/completions/lfmbench`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Internal: run one job in this process (used by `run`; not for users).
     #[command(hide = true, name = "__worker")]
     Worker {
         /// The job, as JSON.
         job: String,
     },
+}
+
+/// The command as shell completions offer it: the user's verbs, without hidden ones such as
+/// `__worker` (clap_complete lists hidden subcommands too).
+pub fn for_completion() -> clap::Command {
+    let full = Cli::command();
+    let visible: Vec<clap::Command> = full
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .cloned()
+        .collect();
+    let mut cmd = clap::Command::new("lfmbench")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommand_required(true)
+        .subcommands(visible);
+    if let Some(a) = full.get_about() {
+        cmd = cmd.about(a.clone());
+    }
+    cmd
 }

@@ -75,6 +75,24 @@ impl MetricName {
         })
     }
 
+    /// The name criteria use for the metric (what [`MetricName::parse`] reads), with the
+    /// depth spelled out for decode: `decode@0.tokens_per_s`.
+    pub fn name(self) -> String {
+        match self {
+            MetricName::DecodeTokensPerS { depth } => format!("decode@{depth}.tokens_per_s"),
+            MetricName::PrefillTokensPerS => "prefill.tokens_per_s".into(),
+            MetricName::ChatTtftMs => "chat.ttft_ms".into(),
+            MetricName::ChatItlMs => "chat.itl_ms".into(),
+            MetricName::ChatE2eMs => "chat.e2e_ms".into(),
+            MetricName::ChatTokensPerS => "chat.tokens_per_s".into(),
+            MetricName::ColdStartTotalMs => "cold_start.total_ms".into(),
+            MetricName::ColdStartWarmTotalMs => "cold_start_warm.total_ms".into(),
+            MetricName::PeakRssBytes => "memory.peak_rss_bytes".into(),
+            MetricName::IntegrationValidFraction => "integration.valid_fraction".into(),
+            MetricName::ReportComplete => "report.complete".into(),
+        }
+    }
+
     /// Unit shown beside values.
     pub fn unit(self) -> &'static str {
         match self {
@@ -155,6 +173,20 @@ impl MetricName {
     }
 }
 
+/// The decode depths `records` measured, in order, each once.
+pub fn decode_depths<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<u32> {
+    let mut depths: Vec<u32> = records
+        .into_iter()
+        .filter_map(|r| match &r.body {
+            Body::Decode(d) => Some(d.depth),
+            _ => None,
+        })
+        .collect();
+    depths.sort_unstable();
+    depths.dedup();
+    depths
+}
+
 /// A statistic over samples, as named in a criterion's `stat`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Stat {
@@ -199,6 +231,18 @@ mod tests {
         for k in KNOWN {
             assert!(MetricName::parse(k).is_ok(), "{k}");
         }
+    }
+
+    #[test]
+    fn names_read_back_as_the_same_metric() {
+        for k in KNOWN {
+            let m = MetricName::parse(k).expect("known");
+            assert_eq!(MetricName::parse(&m.name()), Ok(m), "{k}");
+        }
+        assert_eq!(
+            MetricName::DecodeTokensPerS { depth: 512 }.name(),
+            "decode@512.tokens_per_s"
+        );
     }
 
     #[test]

@@ -5,10 +5,20 @@
 //! favouring whichever ran first. Within a round, a model's cold starts run first (page
 //! cache dropped, then warm), then its bench process.
 
+use std::path::PathBuf;
+
 use crate::config::{BackendKind, Loaded, Workload};
-use crate::runner::ReadyModel;
-use crate::store::JobKey;
-use crate::worker::{Job, Part};
+use crate::protocol::{Job, JobKey, Part};
+
+/// A model that passed the pre-flight checks.
+#[derive(Debug, Clone)]
+pub struct ReadyModel {
+    pub id: String,
+    pub path: PathBuf,
+    /// The architecture the file is a shape twin of, from its own GGUF metadata
+    /// (`lfmbench.twin.of`), whatever models.toml calls it.
+    pub twin_of: Option<String>,
+}
 
 /// One job with how to prepare for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +31,7 @@ pub struct PlannedJob {
 
 pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
     let s = &loaded.suite.suite;
-    let bench = crate::runner::bench_workloads(loaded);
+    let bench = bench_workloads(loaded);
     let cold_prompt = loaded.suite.workloads.iter().find_map(|w| match w {
         Workload::ColdStart { prompt } => Some(prompt.clone()),
         _ => None,
@@ -84,6 +94,17 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
         }
     }
     out
+}
+
+/// Workloads of a suite that a bench process runs (cold start is its own process).
+pub fn bench_workloads(loaded: &Loaded) -> Vec<Workload> {
+    loaded
+        .suite
+        .workloads
+        .iter()
+        .filter(|w| !matches!(w, Workload::ColdStart { .. }))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]

@@ -207,6 +207,16 @@ impl Body {
     }
 }
 
+/// Metrics that cannot be measured for one model, and why (`run.json` `not_measured`):
+/// the record of an absence, decided before any worker runs (e.g. a remote server's memory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotMeasured {
+    pub model: String,
+    /// Metric names, as criteria use them (`memory.peak_rss_bytes`, …).
+    pub metrics: Vec<String>,
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -177,3 +177,32 @@ fn broken_model_files_are_reported_before_any_model_runs() {
         assert!(!sb.path().join("reports/runs").exists());
     }
 }
+
+/// More threads than the host has logical CPUs would time-slice the engine's threads and
+/// measure the scheduler: refused before anything runs, in the suite and on the command
+/// line.
+#[test]
+fn threads_beyond_the_hosts_cpus_are_refused() {
+    let sb = Sandbox::new();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let too_many = cpus + 1;
+    let suite =
+        tiny_suite("").replace("[backend]\n", &format!("[backend]\nthreads = {too_many}\n"));
+    let err = rejected(&sb, &suite);
+    has(
+        &err,
+        &[
+            "suite.toml:12:1",
+            &format!("threads = {too_many}"),
+            &format!("{cpus} logical CPUs"),
+            "help:",
+        ],
+    );
+    // The same through --threads names the flag.
+    sb.write("suite.toml", &tiny_suite(""));
+    let o = sb.run(&["run", "suite.toml", "--threads", &too_many.to_string()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    has(&err, &["--threads", &format!("{cpus} logical CPUs")]);
+    assert!(!sb.path().join("reports/runs").exists(), "{err}");
+}

@@ -48,13 +48,21 @@ struct Hub {
 }
 
 impl Hub {
+    /// A hub that publishes the file's sha256 as its etag, as the real hub does for LFS
+    /// and Xet files.
     fn start(body: Vec<u8>) -> Hub {
+        let etag = sha256_hex(&body);
+        Hub::start_with_etag(body, etag)
+    }
+
+    /// A hub whose etag for the file is `etag` (a git-style sha1 for a mirror that
+    /// publishes no sha256, or a wrong sha256).
+    fn start_with_etag(body: Vec<u8>, etag: String) -> Hub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         listener.set_nonblocking(true).expect("nonblocking");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
-        let etag = sha256_hex(&body);
         let thread = std::thread::spawn(move || {
             // Bounded: at most 32 connections, and never past 120 s.
             let deadline = Instant::now() + Duration::from_secs(120);
@@ -357,4 +365,307 @@ fn a_missing_file_on_the_hub_is_a_404_with_a_hint() {
         "{}",
         text(&o)
     );
+}
+
+/// A suite over `candidate` and `baseline`, one short decode.
+fn suite(candidate: &str, baseline: &str) -> String {
+    format!(
+        "[suite]\nname = \"pub\"\ncandidate = \"{candidate}\"\nbaseline = \"{baseline}\"\nrounds = 1\nwarmup = 1\ntimeout_s = 300\n\n\
+         [backend]\nn_ctx = 256\nn_batch = 32\n\n\
+         [[workload]]\nkind = \"decode\"\ntokens = 4\ndepths = [0]\n"
+    )
+}
+
+/// models.toml of the nightly's shape: the candidate and the baseline are shape twins
+/// with a published file each; the baseline's file is not on the hub.
+fn twin_catalogue(dir: &Path, quant: &str) {
+    std::fs::write(
+        dir.join("models.toml"),
+        format!(
+            "[[model]]\nid = \"cand\"\ntwin = \"smollm2-135m\"\nquant = \"{quant}\"\nfamily = \"llama\"\nhf_repo = \"{REPO}\"\nhf_file = \"{FILE}\"\n\n\
+             [[model]]\nid = \"base\"\ntwin = \"smollm2-135m\"\nquant = \"{quant}\"\nfamily = \"llama\"\nhf_repo = \"{REPO}\"\nhf_file = \"gone.gguf\"\n\n\
+             [[model]]\nid = \"unnamed\"\ntwin = \"smollm2-135m\"\nfamily = \"llama\"\nhf_repo = \"{REPO}\"\nhf_file = \"other.gguf\"\n"
+        ),
+    )
+    .expect("write models.toml");
+    std::fs::write(dir.join("suite.toml"), suite("cand", "base")).expect("write suite");
+}
+
+fn models_file(path: &Path) -> toml::Table {
+    toml::from_str(&std::fs::read_to_string(path).expect("models file")).expect("toml")
+}
+
+fn entry<'a>(t: &'a toml::Table, id: &str) -> &'a toml::Table {
+    t["model"]
+        .as_array()
+        .expect("[[model]]")
+        .iter()
+        .filter_map(|m| m.as_table())
+        .find(|m| m["id"].as_str() == Some(id))
+        .unwrap_or_else(|| panic!("no model {id} in {t:?}"))
+}
+
+/// The nightly's switch: fetch what the suite names, write a models file that runs the
+/// published file where it was fetched and the twin (saying why) where it was not.
+#[test]
+fn write_models_points_at_fetched_files_and_keeps_twins_as_stand_ins() {
+    let body = content();
+    let hub = Hub::start(body.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    twin_catalogue(dir.path(), "Q4_K_M");
+    let args = ["--suite", "suite.toml", "--write-models", "models.run.toml"];
+    let o = fetch(dir.path(), &hub.endpoint, &args);
+    // A file that could not be fetched does not fail the command: its twin stands in.
+    assert!(o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning: `base` will run as its shape twin"),
+        "{}",
+        text(&o)
+    );
+    let written = std::fs::read_to_string(dir.path().join("models.run.toml")).expect("written");
+    assert!(written.contains("\n# published: cand\n"), "{written}");
+    assert!(written.contains("\n# stand-ins: base\n"), "{written}");
+    let t = models_file(&dir.path().join("models.run.toml"));
+    let cand = entry(&t, "cand");
+    assert_eq!(cand["path"].as_str(), Some(&*format!("models/{FILE}")));
+    assert_eq!(cand["sha256"].as_str(), Some(&*sha256_hex(&body)));
+    assert!(
+        !cand.contains_key("twin") && !cand.contains_key("quant"),
+        "{cand:?}"
+    );
+    assert!(!cand.contains_key("stand_in"), "{cand:?}");
+    let base = entry(&t, "base");
+    assert_eq!(base["twin"].as_str(), Some("smollm2-135m"));
+    let why = base["stand_in"].as_str().expect("stand_in");
+    assert!(
+        why.contains(&format!("{REPO}/gone.gguf")) && why.contains("HTTP 404"),
+        "{why}"
+    );
+    // Not named by the suite: neither fetched nor marked.
+    let unnamed = entry(&t, "unnamed");
+    assert!(!unnamed.contains_key("stand_in") && !unnamed.contains_key("path"));
+    assert!(
+        !hub.requests().iter().any(|r| r.contains("other.gguf")),
+        "{:?}",
+        hub.requests()
+    );
+    // The file reads back as a valid catalogue: `lfmbench models` accepts it.
+    let o = Command::new(env!("CARGO_BIN_EXE_lfmbench"))
+        .current_dir(dir.path())
+        .args(["models", "--models", "models.run.toml"])
+        .output()
+        .expect("spawn");
+    assert!(
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("cand"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn ids_and_suite_are_exclusive_and_a_suite_without_hub_files_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    twin_catalogue(dir.path(), "Q4_K_M");
+    let o = fetch(
+        dir.path(),
+        "http://127.0.0.1:9",
+        &["cand", "--suite", "suite.toml"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot be used with"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(
+        dir.path().join("models.toml"),
+        "[[model]]\nid = \"cand\"\ntwin = \"smollm2-135m\"\nfamily = \"llama\"\n\n[[model]]\nid = \"base\"\ntwin = \"smollm2-135m\"\nfamily = \"llama\"\n",
+    )
+    .expect("models");
+    let o = fetch(
+        dir.path(),
+        "http://127.0.0.1:9",
+        &["--suite", "suite.toml", "--write-models", "m.toml"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("suite.toml") && err.contains("nothing to fetch"),
+        "{}",
+        text(&o)
+    );
+    assert!(!dir.path().join("m.toml").exists());
+}
+
+/// A mirror that publishes no sha256 (its etag is a git sha1): the hash is recorded at
+/// the first fetch, and a cached copy that no longer matches it is fetched again.
+#[test]
+fn without_a_published_sha256_the_first_fetch_is_recorded_and_checked_later() {
+    let body = content();
+    let hub = Hub::start_with_etag(
+        body.clone(),
+        "0123456789abcdef0123456789abcdef01234567".into(),
+    );
+    let dir = models_dir(None);
+    let o = fetch(dir.path(), &hub.endpoint, &["tiny-real"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("the hub publishes none") && out.contains("recorded in"),
+        "{}",
+        text(&o)
+    );
+    let blob = dir
+        .path()
+        .join("hf/hub/models--acme--tiny-GGUF/blobs/0123456789abcdef0123456789abcdef01234567");
+    let record = dir.path().join(
+        "hf/hub/models--acme--tiny-GGUF/lfmbench-sha256/0123456789abcdef0123456789abcdef01234567",
+    );
+    assert_eq!(
+        std::fs::read_to_string(&record).expect("record").trim(),
+        sha256_hex(&body)
+    );
+    // The cached copy goes bad (same size, one byte changed).
+    let mut bad = body.clone();
+    bad[1000] ^= 0xff;
+    std::fs::write(&blob, &bad).expect("corrupt the blob");
+    let n = hub.requests().len();
+    let o = fetch(dir.path(), &hub.endpoint, &["tiny-real"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the cached copy failed its check")
+            && err.contains("its first fetch recorded"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        hub.requests().len() > n,
+        "downloaded again: {:?}",
+        hub.requests()
+    );
+    assert_eq!(std::fs::read(&blob).expect("blob"), body);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("matches the hash recorded at its first fetch"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// The hub's published sha256 (the etag it gives an LFS file) is checked: a download that
+/// does not match it is deleted, and with --write-models the twin stands in, saying why.
+#[test]
+fn a_download_that_differs_from_the_hub_sha256_is_deleted_and_a_twin_stands_in() {
+    let body = content();
+    let hub = Hub::start_with_etag(body.clone(), sha256_hex(b"another file"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    twin_catalogue(dir.path(), "Q4_K_M");
+    let o = fetch(
+        dir.path(),
+        &hub.endpoint,
+        &["--suite", "suite.toml", "--write-models", "models.run.toml"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the hub publishes"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        files_of_len(&dir.path().join("hf"), body.len() as u64),
+        Vec::<PathBuf>::new(),
+        "the bad download must be gone"
+    );
+    let t = models_file(&dir.path().join("models.run.toml"));
+    let why = entry(&t, "cand")["stand_in"]
+        .as_str()
+        .expect("stand_in")
+        .to_string();
+    assert!(
+        why.contains("sha256") && why.contains("the hub publishes"),
+        "{why}"
+    );
+    let written = std::fs::read_to_string(dir.path().join("models.run.toml")).expect("written");
+    assert!(written.contains("\n# published: none\n"), "{written}");
+}
+
+/// End to end, as the nightly does it: the real SmolLM2 file served by the hub stand-in
+/// is fetched for the candidate; the baseline's file is missing, so its twin runs; the
+/// run measures the published file, and the report names the stand-in and why.
+#[test]
+fn a_run_on_the_written_models_file_measures_the_published_file_and_reports_the_stand_in() {
+    let smol = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("models/cache/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let body = std::fs::read(&smol).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}: run scripts/fetch-test-models.sh first",
+            smol.display()
+        )
+    });
+    let hub = Hub::start(body.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    twin_catalogue(dir.path(), "Q4_1");
+    let o = fetch(
+        dir.path(),
+        &hub.endpoint,
+        &["--suite", "suite.toml", "--write-models", "models.run.toml"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let lfm = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_lfmbench"))
+            .current_dir(dir.path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("spawn lfmbench")
+    };
+    let o = lfm(&[
+        "run",
+        "suite.toml",
+        "--models",
+        "models.run.toml",
+        "--out",
+        "runs",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let run = std::fs::read_dir(dir.path().join("runs"))
+        .expect("runs")
+        .next()
+        .expect("a run")
+        .expect("entry")
+        .path();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).expect("run.json"))
+            .expect("json");
+    // The candidate ran on the published file (not a twin by its own metadata either);
+    // the baseline on its twin.
+    assert_eq!(meta["twins"]["base"], "smollm2-135m", "{meta}");
+    assert!(meta["twins"].get("cand").is_none(), "{meta}");
+    let records = std::fs::read_to_string(run.join("samples.jsonl")).expect("samples");
+    assert!(
+        records.lines().any(|l| l.contains("\"model\":\"cand\"")),
+        "no sample of the candidate:\n{records}"
+    );
+    let report = dir.path().join("report/FINDINGS.md");
+    let o = lfm(&[
+        "report",
+        run.to_str().expect("utf-8"),
+        "--out",
+        report.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let md = std::fs::read_to_string(&report).expect("report");
+    let twins = md
+        .split("Shape twins")
+        .nth(1)
+        .expect("a Shape twins section");
+    assert!(
+        twins.contains("`base` is a shape twin")
+            && twins.contains("stand-in for the published file")
+            && twins.contains("gone.gguf could not be fetched")
+            && twins.contains("HTTP 404"),
+        "{md}"
+    );
+    assert!(!twins.contains("`cand` is a shape twin"), "{md}");
 }

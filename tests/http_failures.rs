@@ -5,237 +5,30 @@
 
 mod http_common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use http_common::standin::{
+    Conn, KEY, KEY_ENV, Request, content, event, llama_like, minimal, respond, side_endpoints,
+    stand_in, start_stream,
+};
 use http_common::{Run, free_port, run_lfmbench};
-use serde_json::{Value, json};
+use serde_json::json;
 
-const KEY: &str = "sk-lfmbench-test-7f3a9c2e";
-const KEY_ENV: &str = "LFMBENCH_TEST_HTTP_KEY";
 const LIMIT: Duration = Duration::from_secs(90);
 
-/// One request as the stand-in read it.
-#[derive(Debug, Clone)]
-struct Request {
-    method: String,
-    path: String,
-    authorization: Option<String>,
-    body: Value,
-}
-
-type Behaviour = fn(&mut TcpStream, &Request);
-
-/// A stand-in server: every connection is answered by `behaviour` on its own thread;
-/// stops accepting when dropped (or after two minutes at most).
-struct StandIn {
-    port: u16,
-    stop: Arc<AtomicBool>,
-    seen: Arc<Mutex<Vec<Request>>>,
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn stand_in(behaviour: Behaviour) -> StandIn {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    listener.set_nonblocking(true).expect("nonblocking");
-    let stop = Arc::new(AtomicBool::new(false));
-    let seen: Arc<Mutex<Vec<Request>>> = Arc::default();
-    let (stop2, seen2) = (Arc::clone(&stop), Arc::clone(&seen));
-    std::thread::spawn(move || {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !stop2.load(Ordering::SeqCst) && Instant::now() < deadline {
-            match listener.accept() {
-                Ok((mut s, _)) => {
-                    let seen = Arc::clone(&seen2);
-                    std::thread::spawn(move || {
-                        let _ = s.set_nonblocking(false);
-                        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-                        if let Some(req) = read_request(&mut s) {
-                            if let Ok(mut v) = seen.lock() {
-                                v.push(req.clone());
-                            }
-                            behaviour(&mut s, &req);
-                        }
-                    });
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(5)),
-            }
-        }
-    });
-    StandIn { port, stop, seen }
-}
-
-fn read_request(s: &mut TcpStream) -> Option<Request> {
-    let mut r = BufReader::new(s.try_clone().ok()?);
-    let mut line = String::new();
-    r.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let path = parts.next()?.to_string();
-    let mut len = 0usize;
-    let mut authorization = None;
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        let (k, v) = h.split_once(':')?;
-        match k.to_ascii_lowercase().as_str() {
-            "content-length" => len = v.trim().parse().ok()?,
-            "authorization" => authorization = Some(v.trim().to_string()),
-            _ => {}
-        }
-    }
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body).ok()?;
-    Some(Request {
-        method,
-        path,
-        authorization,
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    })
-}
-
-fn respond(s: &mut TcpStream, status: &str, content_type: &str, body: &str) {
-    let _ = write!(
-        s,
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-}
-
-fn start_stream(s: &mut TcpStream) {
-    let _ = write!(
-        s,
-        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-    );
-}
-
-/// One server-sent event as one HTTP chunk.
-fn event(s: &mut TcpStream, data: &str) {
-    let payload = format!("data: {data}\n\n");
-    let _ = write!(s, "{:x}\r\n{payload}\r\n", payload.len());
-    let _ = s.flush();
-}
-
-fn end_stream(s: &mut TcpStream) {
-    let _ = write!(s, "0\r\n\r\n");
-    let _ = s.flush();
-}
-
-fn content(text: &str) -> String {
-    json!({"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]})
-        .to_string()
-}
-
-/// Answer the side endpoints (model list, health) like a server would.
-fn side_endpoints(s: &mut TcpStream, req: &Request) -> bool {
-    if req.method == "GET" {
-        match req.path.as_str() {
-            "/v1/models" => respond(
-                s,
-                "200 OK",
-                "application/json",
-                r#"{"object":"list","data":[{"id":"stand-in","owned_by":"test"}]}"#,
-            ),
-            "/health" => respond(s, "200 OK", "application/json", r#"{"status":"ok"}"#),
-            _ => respond(s, "404 Not Found", "application/json", r#"{"error":"no"}"#),
-        }
-        return true;
-    }
-    false
-}
-
-/// A llama-server-like stream: chat answers 3 tokens and stops (usage counting the
-/// end-of-generation token, as llama-server does); ignore_eos generates max_tokens.
-fn llama_like(s: &mut TcpStream, req: &Request) {
-    well_behaved(s, req, true);
-}
-
-/// As [`llama_like`] without usage or timings (a minimal OpenAI-compatible server).
-fn minimal(s: &mut TcpStream, req: &Request) {
-    well_behaved(s, req, false);
-}
-
-fn well_behaved(s: &mut TcpStream, req: &Request, report: bool) {
-    if side_endpoints(s, req) {
-        return;
-    }
-    if req.authorization.as_deref() != Some(&format!("Bearer {KEY}")) {
-        respond(
-            s,
-            "401 Unauthorized",
-            "application/json",
-            r#"{"error":{"message":"Invalid API Key","type":"authentication_error"}}"#,
-        );
-        return;
-    }
-    let max = req.body["max_tokens"].as_u64().unwrap_or(16) as u32;
-    let ignore_eos = req.body["ignore_eos"].as_bool().unwrap_or(false);
-    let words = req.body["messages"][0]["content"]
-        .as_str()
-        .map_or(0, |t| t.split_whitespace().count()) as u32;
-    let n = if ignore_eos { max } else { max.min(3) };
-    start_stream(s);
-    event(
-        s,
-        &json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": null}}]})
-            .to_string(),
-    );
-    for i in 0..n {
-        event(s, &content(&format!("t{i} ")));
-    }
-    let finish = if n < max { "stop" } else { "length" };
-    event(
-        s,
-        &json!({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}).to_string(),
-    );
-    if report {
-        let counted = if finish == "stop" { n + 1 } else { n };
-        let prompt_n = words + 10;
-        event(
-            s,
-            &json!({
-                "choices": [],
-                "usage": {"prompt_tokens": prompt_n, "completion_tokens": counted},
-                "timings": {
-                    "prompt_n": prompt_n, "prompt_ms": 12.5,
-                    "prompt_per_second": f64::from(prompt_n) / 12.5 * 1000.0,
-                    "predicted_n": counted, "predicted_ms": 40.0,
-                    "predicted_per_second": f64::from(counted.saturating_sub(1)) / 40.0 * 1000.0
-                }
-            })
-            .to_string(),
-        );
-    }
-    event(s, "[DONE]");
-    end_stream(s);
-}
-
 /// Two tokens, then the process "dies": the connection closes mid-stream.
-fn killed_mid_stream(s: &mut TcpStream, req: &Request) {
+fn killed_mid_stream(s: &mut dyn Conn, req: &Request) {
     if side_endpoints(s, req) {
         return;
     }
     start_stream(s);
     event(s, &content("a"));
     event(s, &content("b"));
-    let _ = s.shutdown(std::net::Shutdown::Both);
+    s.kill();
 }
 
 /// A 200 "stream" of bytes that are not server-sent events.
-fn garbage(s: &mut TcpStream, req: &Request) {
+fn garbage(s: &mut dyn Conn, req: &Request) {
     if side_endpoints(s, req) {
         return;
     }
@@ -246,7 +39,7 @@ fn garbage(s: &mut TcpStream, req: &Request) {
 }
 
 /// HTTP 500 with an OpenAI-style JSON error body.
-fn http_500(s: &mut TcpStream, req: &Request) {
+fn http_500(s: &mut dyn Conn, req: &Request) {
     if side_endpoints(s, req) {
         return;
     }
@@ -259,7 +52,7 @@ fn http_500(s: &mut TcpStream, req: &Request) {
 }
 
 /// One token, then silence past the client's 1 s idle timeout (3 s, then close).
-fn slow(s: &mut TcpStream, req: &Request) {
+fn slow(s: &mut dyn Conn, req: &Request) {
     if side_endpoints(s, req) {
         return;
     }
@@ -269,7 +62,7 @@ fn slow(s: &mut TcpStream, req: &Request) {
 }
 
 /// A 401 whose body echoes the Authorization header it got (some proxies do).
-fn echo_key(s: &mut TcpStream, req: &Request) {
+fn echo_key(s: &mut dyn Conn, req: &Request) {
     if side_endpoints(s, req) {
         return;
     }
@@ -361,7 +154,7 @@ fn well_behaved_server_records_server_figures_and_never_stores_the_key() {
     let (_dir, run) = run_against(server.port, &key_env);
     assert_eq!(run.status, Some(0), "{}", run.stderr);
 
-    let seen = server.seen.lock().expect("seen").clone();
+    let seen = server.requests();
     let posts: Vec<&Request> = seen.iter().filter(|r| r.method == "POST").collect();
     assert!(!posts.is_empty());
     for r in &posts {

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use lfmbench::store::{self, JobDone, JobKey};
+use lfmbench::protocol::JobKey;
+use lfmbench::store::{self, JobDone};
 
 fuzz_target!(|data: &[u8]| {
     let mut warnings = Vec::new();

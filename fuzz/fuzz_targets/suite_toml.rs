@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use lfmbench::config;
-use lfmbench::runner::ReadyModel;
+use lfmbench::plan::ReadyModel;
 
 /// A private folder with models.toml, made once per process.
 fn dir() -> &'static PathBuf {

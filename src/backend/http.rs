@@ -16,10 +16,18 @@
 //! attached to each record by [`run_worker`] from the request that produced it, with a
 //! `note` saying where every figure came from. The API key is read from the environment
 //! variable the config names and never written anywhere (messages are redacted).
+//!
+//! Below it: [`endpoint`] (base_url), [`transport`] (the ureq client: https, proxies,
+//! timeouts, failures), [`tls`] and [`proxy`] (what the client trusts and goes through),
+//! [`stream`] (the streamed answer), [`failure`] (messages) and [`server`] (the server
+//! process, when lfmbench starts or watches it).
 
-pub mod client;
+pub mod failure;
+pub mod proxy;
 pub mod server;
-pub mod sse;
+pub mod stream;
+pub mod tls;
+pub mod transport;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -28,13 +36,15 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow, bail};
 use serde_json::{Value, json};
 
-use self::client::{Client, Endpoint, Failure, Kind};
-use self::sse::StreamSummary;
+use self::failure::{Failure, Kind};
+use self::stream::StreamSummary;
+use self::transport::Client;
 use super::{Backend, EngineInfo, Eog, Generation, LoadTimes, Prompt, Session, TokenEvent};
 use crate::config::Resolved;
+use crate::config::endpoint::Endpoint;
 use crate::config::models::HttpSettings;
+use crate::protocol::{Job, WorkerMsg};
 use crate::sample::{Body, ChatSample, DecodeSample, PrefillSample, Record, StopReason};
-use crate::worker::{Job, WorkerMsg};
 
 /// `engine` of [`EngineInfo`] for this backend.
 pub const ENGINE: &str = "http (OpenAI-compatible)";
@@ -62,11 +72,18 @@ pub fn api_key(settings: &HttpSettings) -> Result<Option<String>> {
     }
 }
 
-/// A client for the model's server, with its key and idle timeout.
+/// A client for the model's server, with its key, idle timeout, trusted certificates
+/// (https) and the environment's proxy.
 pub fn client_for(settings: &HttpSettings) -> Result<Client> {
     let endpoint = Endpoint::parse(&settings.base_url).map_err(|e| anyhow!("base_url {e}"))?;
     let timeout = Duration::from_secs(settings.timeout_s.unwrap_or(DEFAULT_TIMEOUT_S).max(1));
-    Ok(Client::new(endpoint, api_key(settings)?, timeout))
+    Client::new(
+        endpoint,
+        api_key(settings)?,
+        timeout,
+        settings.ca_file.as_deref(),
+    )
+    .map_err(|e| anyhow!("{e}"))
 }
 
 /// `text` with every occurrence of `key` replaced, so that no message, record or log
@@ -146,7 +163,7 @@ impl HttpBackend {
         let t0 = Instant::now();
         let resp = self
             .client
-            .send("POST", CHAT_PATH, Some(&body), "text/event-stream")?;
+            .post_json(CHAT_PATH, &body, "text/event-stream")?;
         if resp.status >= 400 {
             let (status, reason) = (resp.status, resp.reason.clone());
             let text = resp.text(64 * 1024).unwrap_or_default();
@@ -154,7 +171,7 @@ impl HttpBackend {
                 status,
                 &reason,
                 &what,
-                &client::server_message(&text),
+                &failure::server_message(&text),
                 self.settings.api_key_env.as_deref(),
             ));
         }
@@ -176,12 +193,12 @@ impl HttpBackend {
                 Kind::Malformed,
                 format!(
                     "{what}: the server answered with one JSON document instead of a stream of server-sent events (it ignored `stream: true`), so tokens cannot be timed: `{}`",
-                    client::clip_text(text.trim(), 200)
+                    failure::clip_text(text.trim(), 200)
                 ),
             ));
         }
         let timeout_s = format!("{:.1}", self.client.timeout.as_secs_f64());
-        let summary = sse::read_chat_stream(resp.body(), &what, &timeout_s, on_chunk)?;
+        let summary = stream::read_chat_stream(resp.body(), &what, &timeout_s, on_chunk)?;
         Ok(Exchange {
             summary,
             client_ms: t0.elapsed().as_secs_f64() * 1000.0,
@@ -189,7 +206,7 @@ impl HttpBackend {
     }
 
     fn get_json(&self, client: &Client, path: &str) -> Option<Value> {
-        let resp = client.send("GET", path, None, "application/json").ok()?;
+        let resp = client.get(path, "application/json").ok()?;
         if resp.status != 200 {
             resp.close();
             return None;
@@ -268,19 +285,31 @@ impl Backend for HttpBackend {
             (None, None) if models.is_some() => "unknown (the server does not say)".into(),
             (None, None) => "unknown (the server did not answer GET /v1/models)".into(),
         };
-        let system_info = redact(
-            &format!(
-                "base_url {}; model {}; served models [{}]; api key {}",
-                self.client.endpoint.url(""),
-                self.settings.model.as_deref().unwrap_or("(server default)"),
-                served.join(", "),
-                match &self.settings.api_key_env {
-                    Some(v) => format!("from ${v} (never stored)"),
-                    None => "none".into(),
-                }
-            ),
-            self.key.as_deref(),
+        let mut system_info = format!(
+            "base_url {}; model {}; served models [{}]; api key {}",
+            self.client.endpoint.url(""),
+            self.settings.model.as_deref().unwrap_or("(server default)"),
+            served.join(", "),
+            match &self.settings.api_key_env {
+                Some(v) => format!("from ${v} (never stored)"),
+                None => "none".into(),
+            }
         );
+        if let Some(t) = self
+            .client
+            .trust
+            .as_ref()
+            .filter(|_| self.client.endpoint.tls)
+        {
+            system_info.push_str(&format!(
+                "; TLS, certificate verified against {}",
+                t.describe()
+            ));
+        }
+        if let Some(p) = &self.client.proxy {
+            system_info.push_str(&format!("; through the proxy {}", p.describe()));
+        }
+        let system_info = redact(&system_info, self.key.as_deref());
         EngineInfo {
             engine: ENGINE.into(),
             version,
@@ -453,7 +482,7 @@ pub fn run_worker(job: &Job, out: &mut dyn FnMut(WorkerMsg) -> Result<()>) -> Re
     let mut backend = HttpBackend::new(settings)?;
     out(WorkerMsg::Engine(backend.info()))?;
     let last = Rc::clone(&backend.last);
-    crate::worker::run_job(&mut backend, job, &mut |m| match m {
+    super::workload::run_job(&mut backend, job, &mut |m| match m {
         WorkerMsg::Record(r) => out(WorkerMsg::Record(annotate(r, last.borrow_mut().take()))),
         other => out(other),
     })
@@ -582,7 +611,7 @@ fn annotate_prefill(p: &mut PrefillSample, ex: &Exchange) {
 
 #[cfg(test)]
 mod tests {
-    use super::sse::{Timings, Usage};
+    use super::stream::{Timings, Usage};
     use super::*;
 
     fn exchange(usage: Option<Usage>, timings: Option<Timings>, chunks: u32) -> Exchange {
@@ -723,6 +752,7 @@ mod tests {
             start_command: None,
             pid: None,
             timeout_s: None,
+            ca_file: None,
         };
         let mut b = HttpBackend::new(&settings).expect("backend");
         let (mut s, _) = b

@@ -49,6 +49,33 @@ pub fn system_info() -> String {
         .to_string()
 }
 
+/// The ggml backends compiled into this build ("CPU", and "Metal", "CUDA", "Vulkan" …
+/// where a GPU feature is on), as llama.cpp's backend registry lists them.
+pub fn registered_backends() -> Vec<String> {
+    // SAFETY: the registry is built once by ggml itself; indices below its count are valid
+    // and each name is a static NUL-terminated string (or null).
+    let n = unsafe { llama_cpp_sys_2::ggml_backend_reg_count() };
+    (0..n)
+        .filter_map(|i| {
+            let p = unsafe {
+                llama_cpp_sys_2::ggml_backend_reg_name(llama_cpp_sys_2::ggml_backend_reg_get(i))
+            };
+            // SAFETY: non-null, NUL-terminated, static lifetime.
+            (!p.is_null()).then(|| {
+                unsafe { std::ffi::CStr::from_ptr(p) }
+                    .to_string_lossy()
+                    .into_owned()
+            })
+        })
+        .collect()
+}
+
+/// Whether this build can offload layers to a GPU (a GPU device is present and supported).
+pub fn supports_gpu_offload() -> bool {
+    // SAFETY: a pure query of the backend registry.
+    unsafe { llama_cpp_sys_2::llama_supports_gpu_offload() }
+}
+
 /// A llama.cpp engine for one GGUF file.
 pub struct Llama {
     backend: LlamaBackend,

@@ -1,5 +1,5 @@
 //! The backend seam: one trait every engine implements, so that measurement code
-//! (`crate::worker`) never knows which engine it drives.
+//! ([`workload`], run by `crate::worker`) never knows which engine it drives.
 //!
 //! A backend loads one model, turns text into a prompt (through the model's own chat
 //! template), evaluates prompts, and generates tokens while reporting the instant each
@@ -8,28 +8,13 @@
 
 pub mod http;
 pub mod llama;
+pub mod workload;
 
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use crate::config::Resolved;
+pub use crate::protocol::EngineInfo;
 use crate::sample::StopReason;
-
-/// What a backend says about itself, stored with every run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EngineInfo {
-    /// e.g. "llama.cpp"
-    pub engine: String,
-    /// e.g. "llama-cpp-2 0.1.160"
-    pub version: String,
-    /// Cargo features this binary was built with (metal, cuda, vulkan).
-    pub build_features: Vec<String>,
-    /// The engine's own description of its build (llama.cpp system info: SIMD, BLAS…).
-    pub system_info: String,
-    /// Whether layers can be offloaded to a GPU in this build.
-    pub gpu_offload: bool,
-}
 
 /// A prompt ready to evaluate.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,14 +1,18 @@
 //! Configuration: the suite file and models.toml, loaded with errors that name the file,
 //! the line and the fix, then cross-checked against each other.
 
+pub mod ca_file;
+pub mod endpoint;
+mod error;
 pub mod models;
 pub mod suite;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use error::strsim_distance;
+pub use error::{ConfigError, line_col, parse_toml};
 pub use models::{BackendKind, ModelEntry, ModelsFile};
 pub use suite::{Criterion, Decision, Op, Suite, Versus, Workload};
 
@@ -69,132 +73,6 @@ impl BackendSettings {
     }
 }
 
-/// A configuration problem, located in a file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfigError {
-    pub file: PathBuf,
-    /// 1-based line and column, when the problem has a place.
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-    /// What the user should do.
-    pub help: Option<String>,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(l) = self.line {
-            write!(f, ":{l}")?;
-            if let Some(c) = self.column {
-                write!(f, ":{c}")?;
-            }
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(h) = &self.help {
-            write!(f, "\n  help: {h}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl ConfigError {
-    pub fn new(file: &Path, message: impl Into<String>) -> Self {
-        ConfigError {
-            file: file.to_path_buf(),
-            line: None,
-            column: None,
-            message: message.into(),
-            help: None,
-        }
-    }
-    pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-    /// Place the error at the first line of `text` that defines `needle` (e.g. `id = "x"`).
-    pub fn at_text(mut self, text: &str, needle: &str) -> Self {
-        if let Some(pos) = text.find(needle) {
-            let (l, c) = line_col(text, pos);
-            self.line = Some(l);
-            self.column = Some(c);
-        }
-        self
-    }
-}
-
-/// 1-based line and column of byte offset `pos` in `text`.
-pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
-    let before = &text[..pos.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |n| before.len() - n - 1)
-        + 1;
-    (line, col)
-}
-
-/// Parse TOML text into `T`, turning parser errors into located [`ConfigError`]s.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(
-    file: &Path,
-    text: &str,
-) -> Result<T, ConfigError> {
-    toml::from_str(text).map_err(|e| {
-        let (line, column) = match e.span() {
-            Some(span) => {
-                let (l, c) = line_col(text, span.start);
-                (Some(l), Some(c))
-            }
-            None => (None, None),
-        };
-        let message = e.message().trim().to_string();
-        let help = suggest_for(&message);
-        ConfigError {
-            file: file.to_path_buf(),
-            line,
-            column,
-            message,
-            help,
-        }
-    })
-}
-
-/// For an "unknown field `x`, expected one of `a`, `b`" message, suggest the closest name.
-fn suggest_for(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (unknown, rest) = rest.split_once('`')?;
-    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    let best = expected
-        .iter()
-        .map(|e| (strsim_distance(unknown, e), *e))
-        .min_by_key(|(d, _)| *d)?;
-    if best.0 <= 3 {
-        Some(format!("did you mean `{}`?", best.1))
-    } else {
-        Some(format!(
-            "remove `{unknown}`; allowed here: {}",
-            expected.join(", ")
-        ))
-    }
-}
-
-/// Levenshtein distance, small and dependency-free.
-fn strsim_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 fn read(file: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(file).map_err(|e| {
         ConfigError::new(file, format!("cannot read: {e}"))
@@ -251,9 +129,25 @@ impl Loaded {
 /// Load models.toml alone.
 pub fn load_models(path: &Path) -> Result<(String, ModelsFile), ConfigError> {
     let text = read(path)?;
-    let models: ModelsFile = parse_toml(path, &text)?;
+    let mut models: ModelsFile = parse_toml(path, &text)?;
     validate_models(path, &text, &models)?;
+    // A relative ca_file is relative to models.toml, wherever lfmbench (or its worker)
+    // runs from.
+    for h in models.models.iter_mut().filter_map(|m| m.http.as_mut()) {
+        if let Some(ca) = &mut h.ca_file {
+            *ca = beside(path, ca);
+        }
+    }
     Ok((text, models))
+}
+
+/// `p` taken relative to the folder of `file` (absolute paths unchanged).
+fn beside(file: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        file.parent().unwrap_or(Path::new("")).join(p)
+    }
 }
 
 fn validate_models(path: &Path, text: &str, models: &ModelsFile) -> Result<(), ConfigError> {
@@ -338,11 +232,35 @@ fn validate_http(path: &Path, text: &str, m: &ModelEntry, needle: &str) -> Resul
             "remove `twin`; an http model may name the file its server reads with `path`",
         );
     }
-    if let Err(e) = crate::backend::http::client::Endpoint::parse(&h.base_url) {
-        return err(
-            format!("base_url {e}"),
-            "e.g. base_url = \"http://127.0.0.1:8080\"",
-        );
+    let endpoint = match endpoint::Endpoint::parse(&h.base_url) {
+        Ok(e) => e,
+        Err(e) => {
+            return err(
+                format!("base_url {e}"),
+                "e.g. base_url = \"http://127.0.0.1:8080\"",
+            );
+        }
+    };
+    if let Some(ca) = &h.ca_file {
+        let written = ca.display().to_string();
+        let err_at = |msg: String, help: &str| {
+            Err(ConfigError::new(path, format!("model `{}`: {msg}", m.id))
+                .at_text(text, &written)
+                .help(help))
+        };
+        if !endpoint.tls {
+            return err_at(
+                "ca_file is set but base_url is plain http:// (a CA file only matters for https)"
+                    .into(),
+                "write base_url as https://… if the server speaks TLS, or remove ca_file",
+            );
+        }
+        if let Err(e) = ca_file::read_ca_file(&beside(path, ca)) {
+            return err_at(
+                format!("ca_file: {e}"),
+                "point ca_file at the PEM certificate of the authority that signed the server's certificate (a path relative to models.toml)",
+            );
+        }
     }
     if h.pid.is_some() && h.start_command.is_some() {
         return err(
@@ -379,11 +297,11 @@ fn validate_http(path: &Path, text: &str, m: &ModelEntry, needle: &str) -> Resul
     Ok(())
 }
 
-/// Load a suite and models.toml and check that they fit together.
 /// The most rounds a suite may ask for (a round is a process per model: 10 000 rounds of
 /// a small model already take days).
 pub const MAX_ROUNDS: u32 = 10_000;
 
+/// Load a suite and models.toml and check that they fit together.
 pub fn load(suite_path: &Path, models_path: &Path) -> Result<Loaded, ConfigError> {
     let suite_text = read(suite_path)?;
     let suite: Suite = parse_toml(suite_path, &suite_text)?;
@@ -398,6 +316,58 @@ pub fn load(suite_path: &Path, models_path: &Path) -> Result<Loaded, ConfigError
     };
     validate(&loaded)?;
     Ok(loaded)
+}
+
+/// Settings this host cannot honour, refused before anything runs: more threads than
+/// it has logical CPUs. `cli_threads` is `--threads` when given (it replaced the suite's
+/// value, so the error names the flag instead of a line).
+pub fn check_host(
+    l: &Loaded,
+    logical_cpus: usize,
+    cli_threads: Option<u32>,
+) -> Result<(), ConfigError> {
+    let too_many = |t: Option<u32>| t.filter(|&t| t as usize > logical_cpus);
+    let help = format!(
+        "this host has {logical_cpus} logical CPUs: use at most {logical_cpus} threads (0 = one per physical core); more threads than CPUs time-slice and measure the scheduler, not the model"
+    );
+    for id in l.model_ids() {
+        let Some(m) = l.model(&id) else { continue };
+        if let Some(t) = too_many(m.overrides.threads) {
+            return Err(ConfigError::new(
+                &l.models_path,
+                format!("model `{id}` overrides threads = {t}, more than this host's {logical_cpus} logical CPUs"),
+            )
+            .at_text(&l.models_text, &format!("id = \"{id}\""))
+            .help(help));
+        }
+    }
+    if let Some(t) = too_many(l.suite.backend.threads) {
+        if cli_threads == Some(t) {
+            return Err(ConfigError::new(
+                Path::new("--threads"),
+                format!("{t} threads, more than this host's {logical_cpus} logical CPUs"),
+            )
+            .help(help));
+        }
+        let at = l
+            .suite_text
+            .find("[backend]")
+            .and_then(|b| l.suite_text[b..].find("threads").map(|i| b + i));
+        let mut e = ConfigError::new(
+            &l.suite_path,
+            format!(
+                "threads = {t} in [backend], more than this host's {logical_cpus} logical CPUs"
+            ),
+        )
+        .help(help);
+        if let Some(pos) = at {
+            let (line, col) = line_col(&l.suite_text, pos);
+            e.line = Some(line);
+            e.column = Some(col);
+        }
+        return Err(e);
+    }
+    Ok(())
 }
 
 fn validate(l: &Loaded) -> Result<(), ConfigError> {
@@ -633,8 +603,16 @@ mod tests {
         assert_eq!(m.models[0].http.as_ref().and_then(|h| h.timeout_s), Some(5));
         for (entry, want) in [
             (
-                "http = { base_url = \"https://x\" }",
-                "https is not supported",
+                "http = { base_url = \"ftp://x\" }",
+                "not an http:// or https:// URL",
+            ),
+            (
+                "http = { base_url = \"http://h:1\", ca_file = \"ca.pem\" }",
+                "ca_file is set but base_url is plain http://",
+            ),
+            (
+                "http = { base_url = \"https://h\", ca_file = \"/nonexistent/lfmbench-ca.pem\" }",
+                "ca_file: cannot read /nonexistent/lfmbench-ca.pem",
             ),
             (
                 "http = { base_url = \"http://h:1\", pid = 1, start_command = [\"s\"] }",
@@ -662,6 +640,45 @@ mod tests {
         assert!(
             e.to_string().contains("without an [model.http] table"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn ca_file_is_checked_at_load_and_taken_relative_to_models_toml() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("certs")).expect("mkdir");
+        let models = dir.path().join("models.toml");
+        let entry = |ca: &str| {
+            format!(
+                "[[model]]\nid = \"h\"\nfamily = \"llama\"\nbackend = \"http\"\nhttp = {{ base_url = \"https://llm.internal:8443\", ca_file = \"{ca}\" }}\n"
+            )
+        };
+        std::fs::write(&models, entry("certs/ca.pem")).expect("write");
+        let e = load_models(&models).expect_err("missing file");
+        assert_eq!(e.line, Some(5), "{e}");
+        assert!(e.to_string().contains("ca_file: cannot read"), "{e}");
+        assert!(e.to_string().contains("certs/ca.pem"), "{e}");
+
+        std::fs::write(dir.path().join("certs/ca.pem"), "not a certificate\n").expect("write");
+        let e = load_models(&models).expect_err("no certificate");
+        assert!(e.to_string().contains("holds no certificate"), "{e}");
+        assert!(e.to_string().contains("help: point ca_file"), "{e}");
+
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).expect("self-signed CA");
+        std::fs::write(dir.path().join("certs/ca.pem"), ca.pem()).expect("write");
+        let (_, m) = load_models(&models).expect("valid ca_file");
+        let got = m.models[0]
+            .http
+            .as_ref()
+            .and_then(|h| h.ca_file.clone())
+            .expect("ca_file");
+        assert_eq!(
+            got,
+            dir.path().join("certs/ca.pem"),
+            "resolved beside models.toml"
         );
     }
 

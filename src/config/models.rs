@@ -60,6 +60,11 @@ pub struct ModelEntry {
     /// One line telling a user how to obtain the file.
     #[serde(default)]
     pub how_to_get: Option<String>,
+    /// Why this shape twin stands in for the published file (`hf_repo`/`hf_file`): set by
+    /// `lfmbench fetch --write-models` when the file could not be fetched; the report
+    /// prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stand_in: Option<String>,
     #[serde(default)]
     pub backend: BackendKind,
     /// Per-model overrides of the suite's `[backend]`.
@@ -92,6 +97,11 @@ pub struct HttpSettings {
     /// timeout; a stream that keeps delivering tokens never times out). Default 60.
     #[serde(default)]
     pub timeout_s: Option<u64>,
+    /// For an https server whose certificate comes from a private authority: a PEM file
+    /// of the authority's certificate(s), trusted in addition to the system's roots.
+    /// Relative to models.toml as written; made absolute when models.toml is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl ModelEntry {

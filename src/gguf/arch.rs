@@ -241,7 +241,7 @@ mod tests {
             .filter(|n| *n != "(unknown)" && *n != "clip")
             .collect();
         assert_eq!(names, KNOWN, "update KNOWN from {}", dir.display());
-        for a in ["lfm2", "qwen3", "gemma3", "llama"] {
+        for a in ["lfm2", "lfm2moe", "qwen3", "gemma3", "llama"] {
             assert!(is_known(a));
         }
         assert!(!is_known("lfm3"));

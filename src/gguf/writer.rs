@@ -109,28 +109,35 @@ impl Writer {
         Ok(())
     }
 
-    /// Write the file to `w`; `data(i, spec, out)` must write exactly `spec.n_bytes()` bytes
-    /// of tensor `i`. Returns the number of bytes written.
-    pub fn write<W: Write>(
-        &self,
-        w: W,
-        data: &mut dyn FnMut(usize, &TensorSpec, &mut dyn Write) -> io::Result<()>,
-    ) -> io::Result<u64> {
+    /// Write the header to `w`: magic, metadata, tensor infos and the padding up to the
+    /// first tensor's data. Returns its length, the offset of the tensor data.
+    pub fn write_header<W: Write>(&self, w: W) -> io::Result<u64> {
+        let mut w = Counting { w, n: 0 };
+        self.header(&mut w)?;
+        w.flush()?;
+        Ok(w.n)
+    }
+
+    /// The header's length in bytes (what [`Writer::write_header`] would write).
+    pub fn header_len(&self) -> io::Result<u64> {
+        self.write_header(io::sink())
+    }
+
+    fn header<W: Write>(&self, w: &mut Counting<W>) -> io::Result<()> {
         self.validate()?;
         let align = self.alignment();
-        let mut w = Counting { w, n: 0 };
         w.write_all(b"GGUF")?;
         w.write_all(&3u32.to_le_bytes())?;
         w.write_all(&(self.tensors.len() as u64).to_le_bytes())?;
         w.write_all(&(self.kv.len() as u64).to_le_bytes())?;
         for (k, v) in &self.kv {
-            write_str(&mut w, k)?;
+            write_str(w, k)?;
             w.write_all(&v.ty().id().to_le_bytes())?;
-            write_value(&mut w, v)?;
+            write_value(w, v)?;
         }
         let mut offset = 0u64;
         for t in &self.tensors {
-            write_str(&mut w, &t.name)?;
+            write_str(w, &t.name)?;
             w.write_all(&(t.dims.len() as u32).to_le_bytes())?;
             for d in &t.dims {
                 w.write_all(&d.to_le_bytes())?;
@@ -142,8 +149,21 @@ impl Writer {
                 .ok_or_else(|| io::Error::other("tensor sizes overflow"))?;
         }
         if !self.tensors.is_empty() {
-            pad(&mut w, align)?;
+            pad(w, align)?;
         }
+        Ok(())
+    }
+
+    /// Write the file to `w`; `data(i, spec, out)` must write exactly `spec.n_bytes()` bytes
+    /// of tensor `i`. Returns the number of bytes written.
+    pub fn write<W: Write>(
+        &self,
+        w: W,
+        data: &mut dyn FnMut(usize, &TensorSpec, &mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<u64> {
+        let align = self.alignment();
+        let mut w = Counting { w, n: 0 };
+        self.header(&mut w)?;
         for (i, t) in self.tensors.iter().enumerate() {
             let before = w.n;
             data(i, t, &mut w)?;

@@ -30,6 +30,11 @@ pub fn physical_cores() -> usize {
         .max(1)
 }
 
+/// Number of logical CPUs this process may run on, at least 1.
+pub fn logical_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Read the host fingerprint.
 pub fn fingerprint() -> Host {
     let sys = sysinfo::System::new().ok().map(|mut s| {

@@ -3,5 +3,7 @@
 
 pub mod bandwidth;
 pub mod host;
+pub mod isa;
+pub mod noise;
 pub mod pagecache;
 pub mod rss;

@@ -4,7 +4,7 @@
 //!
 //! - `view` — the view-model, built once per run (statistics, verdict, completeness);
 //! - `markdown` — PHASE_0_FINDINGS.md;
-//! - `charts` — SVG + PNG figures (`glyphs` fixes PNG text placement);
+//! - `charts` — SVG + PNG figures;
 //! - `terminal`, `json` — the verdict for `run` and `report` on stdout.
 //!
 //! Renderers return strings and bytes; only [`cli`] writes files.
@@ -15,7 +15,6 @@
 //! or foreign file) is left out with its file and line, on stderr and in the report.
 
 pub mod charts;
-mod glyphs;
 pub mod json;
 pub mod markdown;
 pub mod terminal;

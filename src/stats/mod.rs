@@ -5,20 +5,43 @@
 //! - [`percentile`]: percentiles through an HDR histogram (3 significant digits) and the
 //!   rule for when a sample can carry a percentile at all;
 //! - [`spread`]: min/max, MAD and IQR;
-//! - [`bootstrap`]: a seeded percentile bootstrap over rounds, for one model's statistic
-//!   and for a candidate/baseline ratio paired by round.
+//! - [`interval`]: [`Interval`] and [`Estimate`], which carry the level an interval
+//!   achieves and the method that built it;
+//! - [`order`]: a round's value from its repetitions, and distribution-free
+//!   order-statistic intervals for a median of round values (exact level, interpolated
+//!   to 95 % where the rounds allow);
+//! - [`paired`]: candidate ÷ baseline paired by round, with the interval of [`order`];
+//! - [`bootstrap`]: a seeded cluster bootstrap over rounds, for statistics pooled over
+//!   many values per round (P95 of latencies over prompts);
+//! - [`sequential`]: intervals valid under repeated looks, for `run --until-decided`;
+//! - [`coverage`]: how often each interval covers a known truth in simulated runs.
+//!
+//! **Which interval.** A median of one value per round (decode, prefill — each the median
+//! of its repetitions —, memory, cold start) and a ratio paired by round:
+//! [`order`] / [`paired`]. A statistic pooled over several values per round (P95 of time
+//! to first token over prompts): [`bootstrap`]. While deciding round by round:
+//! [`sequential`].
 //!
 //! The basics below (`sorted`, `quantile_sorted`, `median`) are also used by the run
 //! summary.
 
 pub mod bootstrap;
+pub mod coverage;
+pub mod interval;
+pub mod order;
+pub mod paired;
 pub mod percentile;
 pub mod sample;
+pub mod sequential;
 pub mod spread;
 
-pub use bootstrap::{Estimate, paired_ratio, pooled};
+pub use bootstrap::pooled;
+pub use interval::{Estimate, Interval, LEVEL, Method, Side};
+pub use order::{median_interval, median_of_rounds, round_value, round_values};
+pub use paired::{RoundRatio, paired_ratio, round_ratios};
 pub use percentile::{Quantization, min_samples_for};
 pub use sample::{Rounds, Sample, StatsError};
+pub use sequential::{Look, Plan};
 
 /// Values sorted ascending, NaN dropped.
 pub fn sorted(values: &[f64]) -> Vec<f64> {

@@ -23,9 +23,15 @@ pub enum StatsError {
     NoPairs,
     #[error("the baseline's value is 0 in round {round}; a ratio to it is undefined")]
     ZeroDenominator { round: u32 },
+    #[error("sequential plan: {0}")]
+    BadPlan(String),
+    #[error(
+        "{rounds} rounds, but the sequential plan allows at most {max}; stop at {max} (what is not decided then is INCONCLUSIVE)"
+    )]
+    BeyondPlan { rounds: usize, max: usize },
 }
 
-fn check_finite(values: &[f64]) -> Result<(), StatsError> {
+pub(super) fn check_finite(values: &[f64]) -> Result<(), StatsError> {
     match values.iter().position(|v| !v.is_finite()) {
         Some(index) => Err(StatsError::NotFinite {
             index,

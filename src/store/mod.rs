@@ -36,7 +36,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{ModelsFile, Suite};
 use crate::measure::host::Host;
-use crate::sample::{Record, SCHEMA_VERSION};
+use crate::protocol::JobKey;
+use crate::sample::{NotMeasured, Record, SCHEMA_VERSION};
 
 pub mod summary;
 pub mod time;
@@ -103,24 +104,6 @@ pub struct RunMeta {
 pub struct Skipped {
     pub model: String,
     pub reason: String,
-}
-
-/// Metrics that cannot be measured for one model, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotMeasured {
-    pub model: String,
-    /// Metric names, as criteria use them (`memory.peak_rss_bytes`, …).
-    pub metrics: Vec<String>,
-    pub reason: String,
-}
-
-/// Identity of one unit of work, as recorded in `jobs.jsonl`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct JobKey {
-    pub model: String,
-    pub round: u32,
-    /// "bench" (decode/prefill/chat), "cold_start", "cold_start_warm".
-    pub part: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,12 +13,14 @@
 //! - [`model`]: tensor list and metadata per family, as llama.cpp's loader wants them;
 //! - [`vocab`]: a tokenizer of the exact vocabulary size with the template's tokens;
 //! - [`generate`]: seeded random weights, streamed to an F16 GGUF;
-//! - [`quantize`]: `llama_model_quantize` to the requested type.
+//! - [`quantize`]: `llama_model_quantize` to the requested type;
+//! - [`size`]: the file a twin will be, from llama.cpp's dry run, without making it.
 
 pub mod catalogue;
 pub mod generate;
 pub mod model;
 pub mod quantize;
+pub mod size;
 pub mod vocab;
 
 use std::path::{Path, PathBuf};
@@ -55,6 +57,26 @@ pub fn cli(args: &TwinArgs) -> anyhow::Result<ExitCode> {
     };
     let arch = find(name)?;
     let (quant, _) = quantize::parse_quant(&args.quant)?;
+    if args.dry_run {
+        let p = size::planned(arch, quant, &std::env::temp_dir())?;
+        let mut by_type: Vec<(&str, usize)> = Vec::new();
+        for (_, ty) in &p.tensors {
+            match by_type.iter_mut().find(|(n, _)| *n == ty.name) {
+                Some((_, c)) => *c += 1,
+                None => by_type.push((ty.name, 1)),
+            }
+        }
+        let types: Vec<String> = by_type.iter().map(|(n, c)| format!("{c} {n}")).collect();
+        println!(
+            "{} shape twin, {quant}: {} bytes ({:.1} MB), {} tensors ({}); nothing written",
+            arch.display,
+            p.bytes,
+            p.bytes as f64 / 1e6,
+            p.tensors.len(),
+            types.join(", ")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let out = match &args.output {
         Some(p) => p.clone(),
         None => PathBuf::from("models/twins").join(default_file_name(arch.name, quant, args.seed)),
@@ -304,6 +326,7 @@ pub fn list_table() -> Table {
         "ff",
         "heads (kv)",
         "vocab",
+        "published Q4_K_M",
         "source",
     ]);
     for a in catalogue::CATALOGUE {
@@ -317,16 +340,29 @@ pub fn list_table() -> Table {
                 a.n_layer as usize - a.attn_layers.len()
             )
         };
+        let ff = match a.moe {
+            Some(m) => format!(
+                "{} ({} dense); {} experts × {}, top {}",
+                a.n_ff, m.n_dense_lead, m.n_expert, m.n_ff_exp, m.n_expert_used
+            ),
+            None => a.n_ff.to_string(),
+        };
+        let source = match a.same_shapes_as {
+            Some(s) => format!("{}; shapes of {s}", a.source),
+            None => a.source.to_string(),
+        };
         t.add_row([
             a.name.to_string(),
             a.family.arch().to_string(),
             format!("{:.1} M", a.n_params as f64 / 1e6),
             layers,
             a.n_embd.to_string(),
-            a.n_ff.to_string(),
+            ff,
             format!("{} ({})", a.n_head, a.n_head_kv),
             a.n_vocab.to_string(),
-            a.source.to_string(),
+            a.published_q4_k_m
+                .map_or("—".into(), |(b, _)| format!("{:.1} MB", b as f64 / 1e6)),
+            source,
         ]);
     }
     t

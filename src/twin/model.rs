@@ -1,7 +1,7 @@
 //! The GGUF layout of a twin: metadata and tensor list, per family.
 //!
 //! Tensor names and shapes are those each family's `load_arch_tensors` creates in the
-//! vendored llama.cpp (src/models/{lfm2,qwen3,gemma3,llama}.cpp; names from
+//! vendored llama.cpp (src/models/{lfm2,lfm2moe,qwen3,gemma3,llama}.cpp; names from
 //! src/llama-arch.cpp `LLM_TENSOR_NAMES`); the metadata is what `load_hparams`
 //! (src/llama-model.cpp) and each `load_arch_hparams` require, mirroring what
 //! convert_hf_to_gguf.py writes (checked against the real SmolLM2 and Gemma 3 GGUFs).
@@ -51,7 +51,7 @@ pub fn tensors(a: &Arch) -> Vec<(TensorSpec, Init)> {
     ));
     // Tied embeddings everywhere in the catalogue: no output.weight (llama.cpp then
     // uses token_embd, TENSOR_DUPLICATED). LFM2's final norm is named token_embd_norm.
-    let out_norm = if a.family == Family::Lfm2 {
+    let out_norm = if a.family.is_hybrid() {
         "token_embd_norm.weight"
     } else {
         "output_norm.weight"
@@ -61,7 +61,7 @@ pub fn tensors(a: &Arch) -> Vec<(TensorSpec, Init)> {
         let b = |s: &str| format!("blk.{il}.{s}");
         t.push(norm(b("attn_norm.weight"), e));
         if a.is_attn(il) {
-            let q_out = if a.family == Family::Lfm2 { e } else { q };
+            let q_out = if a.family.is_hybrid() { e } else { q };
             t.push(mat(b("attn_q.weight"), e, q_out));
             t.push(mat(b("attn_k.weight"), e, kv));
             t.push(mat(b("attn_v.weight"), e, kv));
@@ -88,9 +88,28 @@ pub fn tensors(a: &Arch) -> Vec<(TensorSpec, Init)> {
             t.push(mat(b("shortconv.out_proj.weight"), e, e));
         }
         t.push(norm(b("ffn_norm.weight"), e));
-        t.push(mat(b("ffn_gate.weight"), e, ff));
-        t.push(mat(b("ffn_up.weight"), e, ff));
-        t.push(mat(b("ffn_down.weight"), ff, e));
+        match a.moe.filter(|_| a.is_moe_layer(il)) {
+            // lfm2moe.cpp: router {n_embd, n_expert} (F32, as the converter writes it and
+            // llama-quantize keeps it), experts stacked along ne2, expert bias {n_expert}.
+            Some(m) => {
+                let (n_exp, ff_exp) = (u64::from(m.n_expert), u64::from(m.n_ff_exp));
+                let float =
+                    |name: String, dims: &[u64]| (TensorSpec::new(name, dims, F32), Init::Random);
+                let exps = |name: String, ne0: u64, ne1: u64| {
+                    (TensorSpec::new(name, &[ne0, ne1, n_exp], F16), Init::Random)
+                };
+                t.push(float(b("ffn_gate_inp.weight"), &[e, n_exp]));
+                t.push(exps(b("ffn_gate_exps.weight"), e, ff_exp));
+                t.push(exps(b("ffn_up_exps.weight"), e, ff_exp));
+                t.push(exps(b("ffn_down_exps.weight"), ff_exp, e));
+                t.push(float(b("exp_probs_b.bias"), &[n_exp]));
+            }
+            None => {
+                t.push(mat(b("ffn_gate.weight"), e, ff));
+                t.push(mat(b("ffn_up.weight"), e, ff));
+                t.push(mat(b("ffn_down.weight"), ff, e));
+            }
+        }
         if a.family == Family::Gemma3 {
             t.push(norm(b("post_ffw_norm.weight"), e));
         }
@@ -120,7 +139,7 @@ pub fn arch_metadata(a: &Arch, seed: u64) -> Vec<(String, Value)> {
     set(&key("block_count"), Value::U32(a.n_layer));
     set(&key("feed_forward_length"), Value::U32(a.n_ff));
     set(&key("attention.head_count"), Value::U32(a.n_head));
-    if a.family == Family::Lfm2 {
+    if a.family.is_hybrid() {
         // Per layer: 0 KV heads marks a convolution layer (lfm2.cpp: is_recr = n_head_kv == 0).
         let per_layer = (0..a.n_layer).map(|il| if a.is_attn(il) { a.n_head_kv as i32 } else { 0 });
         set(&key("attention.head_count_kv"), Value::i32s(per_layer));
@@ -145,6 +164,20 @@ pub fn arch_metadata(a: &Arch, seed: u64) -> Vec<(String, Value)> {
             set(&key("rope.dimension_count"), Value::U32(a.head_dim));
         }
         Family::Lfm2 => {}
+        Family::Lfm2Moe => {
+            // What convert_hf_to_gguf.py's LFM2MoeModel writes (lfm2moe.cpp reads them).
+            if let Some(m) = a.moe {
+                set(&key("expert_count"), Value::U32(m.n_expert));
+                set(&key("expert_used_count"), Value::U32(m.n_expert_used));
+                set(&key("expert_feed_forward_length"), Value::U32(m.n_ff_exp));
+                set(
+                    &key("leading_dense_block_count"),
+                    Value::U32(m.n_dense_lead),
+                );
+                // gguf ExpertGatingFuncType.SIGMOID
+                set(&key("expert_gating_func"), Value::U32(2));
+            }
+        }
     }
     if a.family == Family::Gemma3 {
         // Pattern 6 (5 local : 1 global) is llama.cpp's gemma3 default.
@@ -226,7 +259,8 @@ mod tests {
         assert_eq!(a.n_ff, 4608);
     }
 
-    /// LFM2's feed-forward sizes follow the config.json adjustment.
+    /// LFM2's feed-forward sizes follow the config.json adjustment (where
+    /// block_auto_adjust_ff_dim is true; 2.6B and LFM2.5-230M use theirs as is).
     #[test]
     fn lfm2_ff_adjustment() {
         let adjust = |ff: u32| (2 * ff / 3).div_ceil(256) * 256;
@@ -234,9 +268,116 @@ mod tests {
             ("lfm2-350m", 6656),
             ("lfm2-700m", 10240),
             ("lfm2-1.2b", 12288),
+            ("lfm2.5-350m", 6656),
         ] {
             let a = crate::twin::catalogue::find(name).expect("catalogued");
             assert_eq!(a.n_ff, adjust(hf), "{name}");
+        }
+    }
+
+    fn find<'a>(t: &'a [(TensorSpec, Init)], name: &str) -> &'a TensorSpec {
+        &t.iter()
+            .find(|(s, _)| s.name == name)
+            .unwrap_or_else(|| panic!("no tensor {name}"))
+            .0
+    }
+
+    /// LFM2-8B-A1B: LFM2's backbone, dense feed-forward in the two leading layers, then
+    /// per layer a router, 32 stacked experts and their bias, as lfm2moe.cpp creates
+    /// them; the metadata lfm2moe.cpp requires.
+    #[test]
+    fn lfm2moe_layout_follows_llama_cpp() {
+        let a = crate::twin::catalogue::find("lfm2-8b-a1b").expect("catalogued");
+        let t = tensors(a);
+        let has = |n: &str| t.iter().any(|(s, _)| s.name == n);
+        for il in 0..2 {
+            assert!(has(&format!("blk.{il}.ffn_gate.weight")), "{il}");
+            assert!(!has(&format!("blk.{il}.ffn_gate_exps.weight")), "{il}");
+        }
+        assert_eq!(find(&t, "blk.1.ffn_down.weight").dims, [7168, 2048]);
+        for il in 2..24 {
+            assert!(!has(&format!("blk.{il}.ffn_gate.weight")), "{il}");
+            let b = |s: &str| format!("blk.{il}.{s}");
+            let router = find(&t, &b("ffn_gate_inp.weight"));
+            assert_eq!(
+                (router.dims.as_slice(), router.ty),
+                (&[2048u64, 32][..], F32)
+            );
+            assert_eq!(find(&t, &b("ffn_gate_exps.weight")).dims, [2048, 1792, 32]);
+            assert_eq!(find(&t, &b("ffn_up_exps.weight")).dims, [2048, 1792, 32]);
+            assert_eq!(find(&t, &b("ffn_down_exps.weight")).dims, [1792, 2048, 32]);
+            let bias = find(&t, &b("exp_probs_b.bias"));
+            assert_eq!((bias.dims.as_slice(), bias.ty), (&[32u64][..], F32));
+        }
+        let attn: Vec<u32> = (0..24)
+            .filter(|il| has(&format!("blk.{il}.attn_q.weight")))
+            .collect();
+        assert_eq!(attn, [2, 6, 10, 14, 18, 21]);
+        assert!(has("blk.3.shortconv.in_proj.weight"));
+        assert!(has("token_embd_norm.weight") && !has("output.weight"));
+        // Active parameters per token: everything but the 28 unused experts of each MoE
+        // layer; the model card says 1.5B.
+        let per_expert = 3 * 2048 * 1792u64;
+        let active = a.n_params - 22 * (32 - 4) * per_expert;
+        assert!((1_400_000_000..1_600_000_000).contains(&active), "{active}");
+        let kv = arch_metadata(a, 0);
+        let get = |k: &str| {
+            kv.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| panic!("no {k}"))
+        };
+        assert_eq!(get("general.architecture"), Value::str("lfm2moe"));
+        assert_eq!(get("lfm2moe.expert_count"), Value::U32(32));
+        assert_eq!(get("lfm2moe.expert_used_count"), Value::U32(4));
+        assert_eq!(get("lfm2moe.expert_feed_forward_length"), Value::U32(1792));
+        assert_eq!(get("lfm2moe.leading_dense_block_count"), Value::U32(2));
+        assert_eq!(get("lfm2moe.expert_gating_func"), Value::U32(2));
+        assert_eq!(get("lfm2moe.feed_forward_length"), Value::U32(7168));
+        assert_eq!(get("lfm2moe.shortconv.l_cache"), Value::U32(3));
+        let kv_heads: Vec<i32> = (0..24)
+            .map(|il| {
+                if [2, 6, 10, 14, 18, 21].contains(&il) {
+                    8
+                } else {
+                    0
+                }
+            })
+            .collect();
+        assert_eq!(
+            get("lfm2moe.attention.head_count_kv"),
+            Value::i32s(kv_heads)
+        );
+    }
+
+    /// An entry that shares its sibling's shapes has exactly the sibling's tensors and
+    /// layer layout; its own name marks its twin.
+    #[test]
+    fn shared_shapes_are_the_siblings() {
+        let mut shared = 0;
+        for a in CATALOGUE {
+            let Some(of) = a.same_shapes_as else {
+                continue;
+            };
+            let s = crate::twin::catalogue::find(of).expect("sibling catalogued");
+            assert_ne!(a.name, s.name);
+            assert!(s.same_shapes_as.is_none(), "{}: a chain", a.name);
+            assert_eq!(tensors(a), tensors(s), "{}", a.name);
+            assert_eq!(a.attn_layers, s.attn_layers, "{}", a.name);
+            assert!(
+                arch_metadata(a, 0)
+                    .contains(&(crate::gguf::TWIN_OF_KEY.to_string(), Value::str(a.name)))
+            );
+            shared += 1;
+        }
+        assert_eq!(shared, 2, "LFM2.5-350M and LFM2.5-1.2B");
+    }
+
+    /// Every family's `general.architecture` is one the linked llama.cpp loads.
+    #[test]
+    fn every_family_is_known_to_llama_cpp() {
+        for a in CATALOGUE {
+            assert!(crate::gguf::arch::is_known(a.family.arch()), "{}", a.name);
         }
     }
 }

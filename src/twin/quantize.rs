@@ -1,5 +1,7 @@
 //! Quantization by llama.cpp itself (`llama_model_quantize`, as llama-quantize runs it),
-//! so a twin gets exactly the per-tensor type mix a published file of that quant has.
+//! so a twin gets exactly the per-tensor type mix a published file of that quant has;
+//! and llama.cpp's dry run of it (`--dry-run`), which says which type each tensor would
+//! get without reading or writing any tensor data.
 //!
 //! This is the only twin code that calls into llama.cpp.
 
@@ -36,6 +38,13 @@ pub fn parse_quant(name: &str) -> anyhow::Result<(&'static str, u32)> {
 /// Last lines llama.cpp logged (errors say why a quantization failed).
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+/// Everything llama.cpp logs while a dry run reads its per-tensor lines (None otherwise).
+static CAPTURE: Mutex<Option<String>> = Mutex::new(None);
+
+/// One quantization (or dry run) at a time: llama.cpp's log callback is process-wide, and
+/// a quantization uses every core already.
+static QUANTIZING: Mutex<()> = Mutex::new(());
+
 unsafe extern "C" fn capture_log(
     level: llama_cpp_sys_2::ggml_log_level,
     text: *const c_char,
@@ -48,6 +57,11 @@ unsafe extern "C" fn capture_log(
     let line = unsafe { CStr::from_ptr(text) }.to_string_lossy();
     if std::env::var_os("LFMBENCH_LLAMA_LOG").is_some() {
         eprint!("{line}");
+    }
+    if let Ok(mut capture) = CAPTURE.lock()
+        && let Some(text) = capture.as_mut()
+    {
+        text.push_str(&line);
     }
     if (level == llama_cpp_sys_2::GGML_LOG_LEVEL_ERROR
         || level == llama_cpp_sys_2::GGML_LOG_LEVEL_WARN)
@@ -73,6 +87,81 @@ fn init_backend() {
 
 /// Quantize the GGUF at `input` to `output` as `ftype`, on `threads` threads.
 pub fn quantize(input: &Path, output: &Path, ftype: u32, threads: u32) -> anyhow::Result<()> {
+    let _one = QUANTIZING.lock().unwrap_or_else(|e| e.into_inner());
+    run(input, output, ftype, threads, false)
+}
+
+/// The type llama.cpp would give each tensor of the GGUF at `input` when quantizing it
+/// as `ftype`, in its dry run: (tensor name, ggml type), one per tensor. The tensor data
+/// is never read, so `input` may be a header with a hole where the data would be.
+pub fn dry_run(input: &Path, ftype: u32) -> anyhow::Result<Vec<(String, types::GgmlType)>> {
+    let _one = QUANTIZING.lock().unwrap_or_else(|e| e.into_inner());
+    *CAPTURE.lock().unwrap_or_else(|e| e.into_inner()) = Some(String::new());
+    let result = run(input, Path::new(""), ftype, 1, true);
+    let text = CAPTURE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default();
+    result?;
+    parse_dry_run(&text).with_context(|| {
+        format!(
+            "cannot read llama.cpp's dry run of {} (its log format may have changed)",
+            input.display()
+        )
+    })
+}
+
+/// The per-tensor lines of a dry run's log, as llama_model_quantize_impl
+/// (src/llama-quant.cpp) prints them:
+/// `[   3/ 148]  blk.0.ffn_up.weight - [ 1024,  4608, 1, 1], type =    f16, size =    9.00 MiB ->    2.53 MiB (q4_K)`
+/// or, for a tensor kept as it is, `…, type =    f32, size =    0.004 MiB`.
+pub fn parse_dry_run(log: &str) -> anyhow::Result<Vec<(String, types::GgmlType)>> {
+    let by_name = |n: &str| {
+        types::GGML_TYPES
+            .iter()
+            .copied()
+            .find(|t| t.name.eq_ignore_ascii_case(n.trim()))
+            .with_context(|| format!("unknown ggml type `{}`", n.trim()))
+    };
+    let mut out = Vec::new();
+    let mut expected = None;
+    for line in log.lines().map(str::trim) {
+        let Some(rest) = line.strip_prefix('[') else {
+            continue;
+        };
+        let Some((count, rest)) = rest.split_once(']') else {
+            continue;
+        };
+        let Some((_, total)) = count.split_once('/') else {
+            continue;
+        };
+        let (Ok(total), Some((name, rest))) =
+            (total.trim().parse::<usize>(), rest.split_once(" - ["))
+        else {
+            continue;
+        };
+        let Some((_, rest)) = rest.split_once("type =") else {
+            bail!("no `type =` in `{line}`");
+        };
+        let Some((from, size)) = rest.split_once(',') else {
+            bail!("no size after the type in `{line}`");
+        };
+        let ty = match size.rsplit_once('(') {
+            Some((_, to)) if size.contains("->") => by_name(to.trim_end_matches(')'))?,
+            _ => by_name(from)?,
+        };
+        expected = Some(total);
+        out.push((name.trim().to_string(), ty));
+    }
+    match expected {
+        Some(n) if n == out.len() => Ok(out),
+        Some(n) => bail!("{} tensor lines for {n} tensors", out.len()),
+        None => bail!("no tensor lines"),
+    }
+}
+
+fn run(input: &Path, output: &Path, ftype: u32, threads: u32, dry_run: bool) -> anyhow::Result<()> {
     init_backend();
     let cstr = |p: &Path| {
         CString::new(p.as_os_str().as_encoded_bytes())
@@ -86,6 +175,7 @@ pub fn quantize(input: &Path, output: &Path, ftype: u32, threads: u32) -> anyhow
     let mut params = unsafe { llama_cpp_sys_2::llama_model_quantize_default_params() };
     params.nthread = i32::try_from(threads).unwrap_or(0);
     params.ftype = ftype as llama_cpp_sys_2::llama_ftype;
+    params.dry_run = dry_run;
     // SAFETY: the callback only reads the text it is given; paths are valid C strings
     // and params lives across the call.
     let rc = unsafe {
@@ -134,5 +224,35 @@ mod tests {
             "llama.cpp's log lines follow: {msg}"
         );
         assert!(!out.exists());
+    }
+
+    /// The dry run's per-tensor lines, whole or in the two pieces llama.cpp logs them in,
+    /// amid other log lines; a missing line is an error, not a shorter list.
+    #[test]
+    fn dry_run_lines_are_read() {
+        let log = concat!(
+            "llama_model_loader: loaded meta data with 40 key-value pairs\n",
+            "[   1/   3]                    token_embd.weight - [ 1024, 65536,     1,     1], type =    f16, ",
+            "size =  128.000 MiB ->    52.50 MiB (q6_K)\n",
+            "[   2/   3]           blk.2.ffn_gate_exps.weight - [ 2048,  1792,    32,     1], type =    f16, size =  224.00 MiB ->    63.00 MiB (q4_K)\n",
+            "[   3/   3]              blk.0.attn_norm.weight - [ 1024,     1,     1,     1], type =    f32, size =    0.004 MiB\n",
+            "llama_model_quantize_impl: model size  =   678.33 MiB (16.05 BPW)\n",
+        );
+        let t = parse_dry_run(log).expect("parsed");
+        let names: Vec<(&str, &str)> = t.iter().map(|(n, ty)| (n.as_str(), ty.name)).collect();
+        assert_eq!(
+            names,
+            [
+                ("token_embd.weight", "Q6_K"),
+                ("blk.2.ffn_gate_exps.weight", "Q4_K"),
+                ("blk.0.attn_norm.weight", "F32")
+            ]
+        );
+        let missing = log.replace("[   2/   3]", "");
+        let e = parse_dry_run(&missing).expect_err("a line short");
+        assert!(e.to_string().contains("2 tensor lines for 3"), "{e}");
+        assert!(parse_dry_run("nothing here\n").is_err());
+        let odd = log.replace("(q4_K)", "(q9_Z)");
+        assert!(format!("{:#}", parse_dry_run(&odd).expect_err("odd type")).contains("q9_Z"));
     }
 }

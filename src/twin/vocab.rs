@@ -62,7 +62,7 @@ const GEMMA_TEMPLATE: &str = "{{ bos_token }}{% for message in messages %}{% set
 /// SmolLM2 GGUF in models/cache).
 pub fn spec(family: Family) -> Spec {
     match family {
-        Family::Lfm2 => Spec {
+        Family::Lfm2 | Family::Lfm2Moe => Spec {
             kind: Kind::Bpe { pre: "lfm2" },
             specials: &[
                 (0, "<|pad|>"),

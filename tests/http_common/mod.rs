@@ -1,7 +1,10 @@
 //! Shared helpers of the http backend tests: run the real lfmbench binary on a suite in a
-//! temporary folder (bounded in time), and read back what it stored.
+//! temporary folder (bounded in time), read back what it stored, and the stand-in servers
+//! and proxy it is run against ([`standin`]).
 
 #![allow(dead_code)]
+
+pub mod standin;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -57,8 +60,22 @@ impl Run {
     }
 }
 
-/// Write `suite` and `models` into `dir` and run `lfmbench run` there with `env`,
-/// killing it after `limit`.
+/// The variables that would route requests through a proxy: cleared for every run, so
+/// that a developer's own proxy settings never reach the stand-ins; a test sets them
+/// through `env`.
+pub const PROXY_VARS: &[&str] = &[
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
+/// Write `suite` and `models` into `dir` and run `lfmbench run` there with `env` (and no
+/// proxy variables but those in `env`), killing it after `limit`.
 pub fn run_lfmbench(
     dir: &Path,
     suite: &str,
@@ -79,6 +96,9 @@ pub fn run_lfmbench(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    for k in PROXY_VARS {
+        cmd.env_remove(k);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }

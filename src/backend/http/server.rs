@@ -18,14 +18,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::client::{Client, Kind};
+use super::failure::Kind;
+use super::transport::Client;
 use super::{HttpBackend, redact};
 use crate::config::models::{BackendKind, HttpSettings, ModelEntry};
 use crate::config::{Loaded, Workload};
 use crate::measure::pagecache;
-use crate::sample::{Body, ColdStartSample, FailureRecord, MemorySample, PageCache};
-use crate::store::NotMeasured;
-use crate::worker::Job;
+use crate::protocol::Job;
+use crate::sample::{Body, ColdStartSample, FailureRecord, MemorySample, NotMeasured, PageCache};
 
 /// How often readiness is polled while a started server comes up (bounds the cold-start
 /// resolution).
@@ -256,7 +256,7 @@ impl Managed {
                     indent(&self.tail())
                 );
             }
-            match probe.send("GET", "/health", None, "application/json") {
+            match probe.get("/health", "application/json") {
                 Ok(r) if r.status == 200 => {
                     let at = r.head_at;
                     r.close();
@@ -264,7 +264,7 @@ impl Managed {
                 }
                 Ok(r) if r.status == 404 => {
                     r.close();
-                    match probe.send("GET", "/v1/models", None, "application/json") {
+                    match probe.get("/v1/models", "application/json") {
                         Ok(r) if r.status == 200 => {
                             let at = r.head_at;
                             r.close();

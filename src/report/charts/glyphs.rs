@@ -20,7 +20,7 @@ type Error<'a> = DrawingErrorKind<<BitMapBackend<'a> as DrawingBackend>::ErrorTy
 
 fn font() -> Option<&'static FontRef<'static>> {
     static FONT: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
-    FONT.get_or_init(|| FontRef::try_from_slice(super::charts::FONT_BYTES).ok())
+    FONT.get_or_init(|| FontRef::try_from_slice(super::font::FONT_BYTES).ok())
         .as_ref()
 }
 

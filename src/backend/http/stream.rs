@@ -1,13 +1,22 @@
-//! Server-sent events (the `text/event-stream` format), and the OpenAI chat-completion
-//! stream they carry: content chunks timed on arrival, `finish_reason`, the `usage`
-//! report (`stream_options.include_usage`) and llama-server's `timings`.
+//! The OpenAI chat-completion stream of one request, read as it arrives: content chunks
+//! timed the moment their event is complete, `finish_reason`, the `usage` report
+//! (`stream_options.include_usage`) and llama-server's `timings`.
+//!
+//! The server-sent-events framing (`data:` lines, blank line ends an event) is read
+//! here, line by line over the body ureq decodes, rather than through an SSE crate, on
+//! purpose: the parsers on crates.io follow the browser's EventSource rules, which skip
+//! any line that is no SSE field, so a proxy's HTML error page or a garbled stream would
+//! read as an empty stream instead of failing with the line that is wrong; and the
+//! maintained ones are async (futures streams), while the worker times each event on a
+//! blocking read. The framing is a dozen lines of `read_until` with tests below.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 use std::time::Instant;
 
 use serde_json::Value;
 
-use super::client::{Failure, Kind, MAX_LINE, clip_text, io_failure, json_error_message};
+use super::failure::{Failure, Kind, clip_text, json_error_message};
+use super::transport::{MAX_LINE, read_failure};
 
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,8 +61,7 @@ impl<R: BufRead> EventReader<R> {
         let mut buf = Vec::new();
         loop {
             buf.clear();
-            let n = super::client::read_line_limited(&mut self.r, &mut buf, MAX_LINE)
-                .map_err(SseError::Io)?;
+            let n = read_line(&mut self.r, &mut buf).map_err(SseError::Io)?;
             if n == 0 {
                 // End of stream: a pending event without its blank line still counts.
                 return Ok(data.map(|data| Event {
@@ -110,6 +118,22 @@ impl<R: BufRead> EventReader<R> {
             }
         }
     }
+}
+
+/// Read up to and including `\n` into `buf`; returns the count (0 at end of stream). A
+/// line longer than [`MAX_LINE`] is an `InvalidData` error, not an unbounded buffer.
+fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let n = r
+        .by_ref()
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', buf)?;
+    if n > MAX_LINE {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("a line longer than {MAX_LINE} bytes"),
+        ));
+    }
+    Ok(n)
 }
 
 /// Token counts the server reported (`usage`).
@@ -177,8 +201,9 @@ pub fn read_chat_stream<R: BufRead>(
             Ok(Some(ev)) => ev,
             Ok(None) => break,
             Err(SseError::Io(e)) => {
-                let mut f = io_failure(
-                    &e,
+                let shown = e.to_string();
+                let mut f = read_failure(
+                    e,
                     &format!(
                         "reading the stream of {what} after {} content chunks",
                         s.chunks
@@ -188,7 +213,7 @@ pub fn read_chat_stream<R: BufRead>(
                 );
                 if f.kind == Kind::Closed {
                     f.message = format!(
-                        "the stream of {what} broke after {} content chunks ({e}): the server went away mid-stream (was it stopped, killed, or did it crash?)",
+                        "the stream of {what} broke after {} content chunks ({shown}): the server went away mid-stream (was it stopped, killed, or did it crash?)",
                         s.chunks
                     );
                 }
@@ -366,6 +391,23 @@ mod tests {
         assert!(e.message.contains("after 2 content chunks"), "{e}");
         let e = read("").expect_err("empty");
         assert!(e.message.contains("before its first event"), "{e}");
+    }
+
+    #[test]
+    fn events_are_framed_by_blank_lines_whatever_the_line_ending() {
+        let text = "event: message\r\nid: 7\r\nretry: 10\r\ndata: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\r\n\r\n";
+        let (s, idx) = read(text).expect("CRLF stream without [DONE]");
+        assert_eq!((idx, s.text.as_str()), (vec![0], "x"));
+        assert!(!s.done && s.finish_reason.as_deref() == Some("stop"));
+    }
+
+    #[test]
+    fn a_line_past_the_limit_fails_instead_of_growing_without_bound() {
+        let mut text = String::from("data: ");
+        text.push_str(&"x".repeat(MAX_LINE + 10));
+        let e = read(&text).expect_err("too long");
+        assert_eq!(e.kind, Kind::Malformed);
+        assert!(e.message.contains("a line longer than"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,98 @@
+//! The worker protocol: what the parent process (`runner`) and a worker process
+//! (`worker`, driving a `backend`) say to each other, and how a unit of work is named.
+//!
+//! A [`Job`] goes to the worker as JSON on its command line; the worker answers with one
+//! [`WorkerMsg`] per stdout line. [`JobKey`] names a job in `jobs.jsonl` (for `--resume`).
+//! These types are the only thing runner, worker and backends share, so the protocol
+//! changes in this one place. No logic lives here.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::models::HttpSettings;
+use crate::config::{BackendKind, Resolved, Workload};
+use crate::sample::Record;
+
+/// What a worker is asked to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub model: String,
+    pub path: PathBuf,
+    pub settings: Resolved,
+    /// Built-in template to use when the GGUF has none (models.toml `chat_template`).
+    #[serde(default)]
+    pub chat_template: Option<String>,
+    pub round: u32,
+    pub warmup: u32,
+    pub part: Part,
+    /// Which engine runs the model (models.toml `backend`).
+    #[serde(default)]
+    pub backend: BackendKind,
+    /// The server of an http model (its API key is read from the environment, never
+    /// carried here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpSettings>,
+}
+
+/// The part of a round one process runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "part", rename_all = "snake_case")]
+pub enum Part {
+    /// Throughput and latency workloads, in one process whose peak RSS is the memory figure.
+    Bench { workloads: Vec<Workload> },
+    /// Load, prefill a short chat prompt, produce the first token, exit.
+    ColdStart { prompt: String },
+}
+
+/// One line of worker output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "msg", rename_all = "snake_case")]
+pub enum WorkerMsg {
+    /// First thing `main` does; the parent's receive time bounds process start-up.
+    Started,
+    Engine(EngineInfo),
+    /// Cold start: the model is loaded and the context created.
+    Loaded {
+        load_ms: f64,
+        context_ms: f64,
+    },
+    /// Cold start: the first token exists now.
+    FirstToken {
+        first_token_ms: f64,
+    },
+    Record(Record),
+    /// Bench: the worker's own peak RSS after its workloads (Linux VmHWM).
+    Peak {
+        peak_rss_bytes: u64,
+    },
+    /// A workload failed; the others still run.
+    Error {
+        stage: String,
+        message: String,
+    },
+}
+
+/// What a backend says about itself, stored with every run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    /// e.g. "llama.cpp"
+    pub engine: String,
+    /// e.g. "llama-cpp-2 0.1.160"
+    pub version: String,
+    /// Cargo features this binary was built with (metal, cuda, vulkan).
+    pub build_features: Vec<String>,
+    /// The engine's own description of its build (llama.cpp system info: SIMD, BLAS…).
+    pub system_info: String,
+    /// Whether layers can be offloaded to a GPU in this build.
+    pub gpu_offload: bool,
+}
+
+/// Identity of one unit of work, as recorded in `jobs.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct JobKey {
+    pub model: String,
+    pub round: u32,
+    /// "bench" (decode/prefill/chat), "cold_start", "cold_start_warm".
+    pub part: String,
+}

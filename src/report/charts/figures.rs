@@ -1,0 +1,175 @@
+//! What each figure shows, taken from the run's view: the data of the throughput,
+//! memory, cold start and latency charts, with their titles and alt texts. No drawing.
+
+use crate::metric::MetricName;
+use crate::report::view::{ModelView, Pct, RunView};
+use crate::verdict::fmt_num;
+
+/// One bar of a group: (series label, median, 95% interval).
+pub type Bar = (String, f64, Option<(f64, f64)>);
+/// Cold start phases (process, load, context, first token) of one page-cache state.
+pub type ColdBar = (&'static str, [f64; 4]);
+/// A model's cold start bars.
+pub type ColdGroup = (String, Vec<ColdBar>);
+
+/// What one figure shows.
+#[derive(Debug, Clone)]
+pub enum Figure {
+    Throughput(Vec<Group>, Vec<Group>),
+    Latency {
+        metric: &'static str,
+        series: Vec<LatencySeries>,
+        target: Option<(String, f64)>,
+    },
+    Memory(Vec<(String, f64, f64)>),
+    ColdStart(Vec<ColdGroup>),
+}
+
+/// One model's bars: (series label, median, interval).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub model: String,
+    pub bars: Vec<Bar>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LatencySeries {
+    pub model: String,
+    /// Position of the model in the run, so a model keeps its colour in every chart.
+    pub colour: usize,
+    /// Sorted (at most `view::CDF_POINTS` of them); empty when the model has no valid
+    /// sample (it is then named as such).
+    pub values: Vec<f64>,
+    /// How many values there are.
+    pub n: usize,
+    pub pct: Vec<(f64, Pct)>,
+}
+
+fn throughput_groups(models: &[ModelView], decode: bool) -> Vec<Group> {
+    models
+        .iter()
+        .map(|m| Group {
+            model: m.id.clone(),
+            bars: m
+                .metrics
+                .iter()
+                .filter_map(|r| {
+                    let label = match (r.metric, decode) {
+                        (MetricName::DecodeTokensPerS { depth }, true) => format!("depth {depth}"),
+                        (MetricName::PrefillTokensPerS, false) => "prefill".to_string(),
+                        _ => return None,
+                    };
+                    Some((
+                        label,
+                        r.median.point,
+                        r.median.interval.map(|i| (i.lo, i.hi)),
+                    ))
+                })
+                .collect(),
+        })
+        .filter(|g| !g.bars.is_empty())
+        .collect()
+}
+
+/// Every figure of one run: (file stem, title, alt text, data), in report order.
+pub fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
+    let mut out = Vec::new();
+    let decode = throughput_groups(&v.models, true);
+    let prefill = throughput_groups(&v.models, false);
+    if !decode.is_empty() || !prefill.is_empty() {
+        out.push((
+            "throughput",
+            "Decode and prefill throughput".to_string(),
+            "Decode and prefill tokens/s per model: median bars with 95% interval whiskers"
+                .to_string(),
+            Figure::Throughput(decode, prefill),
+        ));
+    }
+    let memory: Vec<(String, f64, f64)> = v
+        .models
+        .iter()
+        .filter_map(|m| {
+            let x = m.memory.as_ref()?;
+            Some((m.id.clone(), x.peak.point, x.file_bytes as f64))
+        })
+        .collect();
+    if !memory.is_empty() {
+        out.push((
+            "memory",
+            "Peak RSS per model, model file stacked".to_string(),
+            "Peak RSS per model in MiB, split into the model file and the rest".to_string(),
+            Figure::Memory(memory),
+        ));
+    }
+    let cold: Vec<ColdGroup> = v
+        .models
+        .iter()
+        .filter(|m| !m.cold.is_empty())
+        .map(|m| {
+            (
+                m.id.clone(),
+                m.cold
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.state,
+                            [c.process_ms, c.load_ms, c.context_ms, c.first_token_ms],
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    if !cold.is_empty() {
+        out.push((
+            "cold_start",
+            "Cold start breakdown".to_string(),
+            "Cold start per model, page cache dropped and warm: process, load, context and first token stacked (median ms)".to_string(),
+            Figure::ColdStart(cold),
+        ));
+    }
+    for (stem, metric, name) in [
+        ("ttft", MetricName::ChatTtftMs, "Time to first token"),
+        ("itl", MetricName::ChatItlMs, "Inter-token latency"),
+    ] {
+        let series: Vec<LatencySeries> = v
+            .models
+            .iter()
+            .enumerate()
+            .map(|(colour, m)| {
+                let r = m.latency(metric);
+                LatencySeries {
+                    model: m.id.clone(),
+                    colour,
+                    values: r.map(|r| r.values.clone()).unwrap_or_default(),
+                    n: r.map_or(0, |r| r.n),
+                    pct: r.map(|r| r.pct.clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        if series.iter().all(|s| s.values.is_empty()) {
+            continue;
+        }
+        let target = crate::report::view::target_for(&v.verdict, metric)
+            .map(|(stat, op, t)| (format!("target: {stat} {op} {} ms", fmt_num(t)), t));
+        out.push((
+            stem,
+            format!("{name} distribution"),
+            format!(
+                "Cumulative distribution of {} per model with P50/P95/P99 marked{}",
+                name.to_lowercase(),
+                if target.is_some() {
+                    " and the criterion's target line"
+                } else {
+                    ""
+                }
+            ),
+            Figure::Latency {
+                metric: name,
+                series,
+                target,
+            },
+        ));
+    }
+    out
+}

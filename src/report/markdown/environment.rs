@@ -1,0 +1,133 @@
+//! "Environment": host, engine, settings and workloads as run.
+
+use std::fmt::Write;
+
+use super::text::{MIB, cell, heading};
+use crate::report::view::RunView;
+
+pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
+    heading(out, h, "Environment");
+    let host = &v.run.host;
+    let e = &v.run.engine;
+    let s = |k: &str| e.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string();
+    let features = e
+        .get("build_features")
+        .and_then(|f| f.as_array())
+        .map(|a| {
+            let v: Vec<&str> = a.iter().filter_map(|x| x.as_str()).collect();
+            if v.is_empty() {
+                "none (CPU build)".to_string()
+            } else {
+                v.join(", ")
+            }
+        })
+        .unwrap_or_else(|| "?".into());
+    let b = &v.run.suite.backend;
+    let threads = match b.threads.unwrap_or(0) {
+        0 => format!("all physical cores ({})", host.physical_cores),
+        n => n.to_string(),
+    };
+    let opt = |x: Option<u32>| x.map_or("default".into(), |n| n.to_string());
+    let rows: Vec<(&str, String)> = vec![
+        ("Machine label", host.label.clone()),
+        ("CPU", host.cpu.clone()),
+        (
+            "Cores",
+            format!(
+                "{} physical, {} logical",
+                host.physical_cores, host.logical_cores
+            ),
+        ),
+        (
+            "Memory",
+            format!("{:.1} GiB", host.memory_bytes as f64 / (MIB * 1024.0)),
+        ),
+        (
+            "Read bandwidth",
+            host.memory_bandwidth_gbps
+                .map_or("not probed".into(), |b| format!("{b:.1} GB/s")),
+        ),
+        ("OS", format!("{} (kernel {})", host.os, host.kernel)),
+        ("Architecture", host.arch.clone()),
+        ("lfmbench", host.lfmbench_version.clone()),
+        (
+            "Engine",
+            if e.is_null() {
+                "unknown (engine.json missing)".into()
+            } else {
+                format!("{} — {}", s("engine"), s("version"))
+            },
+        ),
+        ("Build features", features),
+        (
+            "GPU offload",
+            match e.get("gpu_offload").and_then(|x| x.as_bool()) {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => "?".into(),
+            },
+        ),
+        ("Engine system info", format!("`{}`", s("system_info"))),
+        ("Threads", threads),
+        (
+            "Context / batch",
+            format!("n_ctx {}, n_batch {}", opt(b.n_ctx), opt(b.n_batch)),
+        ),
+        ("GPU layers", opt(b.n_gpu_layers)),
+        (
+            "mmap",
+            b.use_mmap.map_or("default (yes)".into(), |m| {
+                if m { "yes" } else { "no" }.to_string()
+            }),
+        ),
+    ];
+    let _ = writeln!(out, "| | |\n|---|---|");
+    for (k, val) in rows {
+        let _ = writeln!(out, "| {k} | {} |", cell(&val));
+    }
+    out.push('\n');
+    let overrides: Vec<String> = v
+        .run
+        .models
+        .models
+        .iter()
+        .filter(|m| v.run.meta.models.contains(&m.id))
+        .filter(|m| m.overrides != crate::config::BackendSettings::default())
+        .map(|m| format!("`{}`: {:?}", m.id, m.overrides))
+        .collect();
+    for o in overrides {
+        let _ = writeln!(out, "- Override for {}", cell(&o));
+    }
+    let _ = writeln!(out, "Workloads of the suite, as run:\n");
+    for w in &v.run.suite.workloads {
+        let text = match w {
+            crate::config::Workload::Decode { tokens, depths } => format!(
+                "decode: {tokens} tokens one at a time at depth {}",
+                depths
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            crate::config::Workload::Prefill { tokens } => {
+                format!("prefill: {tokens} prompt tokens")
+            }
+            crate::config::Workload::Chat {
+                max_tokens,
+                prompts,
+                repeat,
+            } => format!(
+                "chat: {} prompt(s) × {repeat} per round, at most {max_tokens} tokens, greedy",
+                prompts.len()
+            ),
+            crate::config::Workload::ColdStart { prompt } => {
+                format!(
+                    "cold start: first token of the chat prompt `{}`",
+                    cell(prompt)
+                )
+            }
+        };
+        let _ = writeln!(out, "- {text}");
+    }
+    out.push('\n');
+}

@@ -1,0 +1,352 @@
+//! The report's view-model: everything a renderer shows, computed once from a stored
+//! run. Renderers (markdown, charts, terminal, JSON) only format what is here, so they
+//! always agree, and none of them computes a statistic.
+//!
+//! Everything is ordered deterministically (models by role then suite order, metrics in
+//! a fixed order, rounds ascending), so the same samples give the same report.
+//!
+//! A view keeps no valid sample: once [`summarise`] has run, the run's records can be dropped
+//! (`lfmbench report` over many runs holds the samples of one run at a time), and what
+//! stays is bounded per run — a latency distribution keeps at most [`CDF_POINTS`] of its
+//! values for its chart.
+
+mod checks;
+mod comparisons;
+mod models;
+
+use std::collections::BTreeMap;
+
+use crate::metric::{MetricName, Stat, decode_depths};
+use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record, Settle};
+use crate::stats::{self, Estimate, Quantization, Rounds, Sample, StatsError};
+use crate::store::{Skipped, StoredRun};
+use crate::verdict::{self, Completeness, Verdict};
+pub use checks::completeness;
+use checks::problems;
+use comparisons::comparison;
+use models::model_view;
+pub use models::{cdf_points, metric_list};
+
+/// What a model is in its suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Candidate,
+    Baseline,
+    Other,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Candidate => "candidate",
+            Role::Baseline => "baseline",
+            Role::Other => "alongside",
+        }
+    }
+}
+
+/// One metric of one model: median with interval, range and spread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRow {
+    pub metric: MetricName,
+    pub label: String,
+    pub median: Estimate,
+    pub min: f64,
+    pub max: f64,
+    /// Median absolute deviation; `None` with a single value.
+    pub mad: Option<f64>,
+}
+
+/// A percentile, or how many samples it would need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pct {
+    Value(f64),
+    TooFew { needed: usize },
+}
+
+/// A latency distribution: its percentiles and its values (for charts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatencyRow {
+    pub metric: MetricName,
+    pub label: &'static str,
+    pub n: usize,
+    pub rounds: usize,
+    /// (P, value) for P50, P95, P99.
+    pub pct: Vec<(f64, Pct)>,
+    /// The largest value.
+    pub max: f64,
+    /// The distribution for a chart, sorted ascending: every valid value, or, with more
+    /// than [`CDF_POINTS`], that many evenly spaced order statistics (the smallest and the
+    /// largest among them). `n` is the count of values.
+    pub values: Vec<f64>,
+}
+
+/// The most values a latency distribution keeps for its chart: a cumulative
+/// distribution drawn 960 pixels wide shows no difference beyond this, and a report over
+/// many long runs keeps a bounded amount per run.
+pub const CDF_POINTS: usize = 1024;
+
+/// How the bench processes' model files sat in the page cache (from memory samples).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PageCacheCounts {
+    /// Dropped and read back before the process.
+    pub settled: usize,
+    /// Only read back (the file could not be dropped).
+    pub read_back: usize,
+    /// Mapped as it happened to be cached (runs before settling, or a server's).
+    pub unknown: usize,
+}
+
+/// Peak RSS against the model file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryView {
+    pub peak: Estimate,
+    pub min: f64,
+    pub max: f64,
+    pub file_bytes: u64,
+    pub use_mmap: bool,
+}
+
+/// Cold starts of one page-cache state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColdView {
+    /// "dropped", "warm" or "not dropped".
+    pub state: &'static str,
+    /// Why the cache could not be dropped, when it could not.
+    pub not_dropped_reason: Option<String>,
+    pub n: usize,
+    /// Median, min and max of the file fraction resident just before the start.
+    pub resident_before: Option<(f64, f64, f64)>,
+    /// Starts meant to be cold that found half the file or more still cached (another
+    /// process mapping the file keeps its pages in).
+    pub not_really_cold: usize,
+    pub process_ms: f64,
+    pub load_ms: f64,
+    pub context_ms: f64,
+    pub first_token_ms: f64,
+    pub total: Estimate,
+}
+
+/// Decode against the memory-bandwidth bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Roofline {
+    pub depth: u32,
+    pub bound_tokens_per_s: f64,
+    pub decode_median: f64,
+    pub percent: f64,
+}
+
+/// Everything about one model of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelView {
+    pub id: String,
+    pub role: Role,
+    /// The architecture it is a shape twin of, when it is one.
+    pub twin_of: Option<String>,
+    pub file_bytes: Option<u64>,
+    pub metrics: Vec<MetricRow>,
+    pub latency: Vec<LatencyRow>,
+    pub memory: Option<MemoryView>,
+    pub cold: Vec<ColdView>,
+    pub roofline: Option<Roofline>,
+    /// How samples were taken where a backend says so (e.g. the http backend's source of
+    /// a rate: the server's own timings or the stream), each distinct note once.
+    pub notes: Vec<String>,
+}
+
+impl ModelView {
+    pub fn metric(&self, m: MetricName) -> Option<&MetricRow> {
+        self.metrics.iter().find(|r| r.metric == m)
+    }
+    pub fn latency(&self, m: MetricName) -> Option<&LatencyRow> {
+        self.latency.iter().find(|r| r.metric == m)
+    }
+}
+
+/// candidate ÷ one other model, metric by metric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub other: String,
+    pub other_role: Role,
+    pub rows: Vec<ComparisonRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonRow {
+    pub metric: MetricName,
+    pub label: String,
+    pub candidate_median: f64,
+    pub other_median: f64,
+    /// The paired ratio, or why there is none.
+    pub ratio: Result<Estimate, String>,
+}
+
+/// Samples left out of every statistic, and runs that did not finish.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Problems {
+    pub zero_token: Vec<(String, u32, ChatSample)>,
+    pub short_decodes: Vec<(String, u32, DecodeSample)>,
+    pub failures: Vec<(String, u32, FailureRecord)>,
+    pub skipped: Vec<Skipped>,
+    /// The run did not complete: its note.
+    pub incomplete: Option<String>,
+    /// Torn lines and the like, from reading the run.
+    pub warnings: Vec<String>,
+}
+
+impl Problems {
+    pub fn is_empty(&self) -> bool {
+        self.zero_token.is_empty()
+            && self.short_decodes.is_empty()
+            && self.failures.is_empty()
+            && self.skipped.is_empty()
+            && self.incomplete.is_none()
+            && self.warnings.is_empty()
+    }
+}
+
+/// One stored run, ready to render.
+#[derive(Debug, Clone)]
+pub struct RunView<'a> {
+    /// The run's identity, inputs and environment. Its `records` and `jobs` may have been
+    /// dropped (see [`summarise`]): renderers use the fields below, never the samples.
+    pub run: &'a StoredRun,
+    /// The machine's name in matrices (host label, made unique among the runs).
+    pub machine: String,
+    pub models: Vec<ModelView>,
+    pub comparisons: Vec<Comparison>,
+    pub problems: Problems,
+    pub completeness: Completeness,
+    pub verdict: Verdict,
+    pub page_cache: PageCacheCounts,
+}
+
+/// Everything a view computes from a run's samples: what is kept of a run once its
+/// samples are dropped.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub models: Vec<ModelView>,
+    pub comparisons: Vec<Comparison>,
+    pub problems: Problems,
+    pub completeness: Completeness,
+    pub verdict: Verdict,
+    pub page_cache: PageCacheCounts,
+}
+
+impl Summary {
+    /// The view of `run` (the run this summary was made from, with or without its
+    /// samples), named `machine` in matrices.
+    pub fn attach(self, run: &StoredRun, machine: String) -> RunView<'_> {
+        RunView {
+            run,
+            machine,
+            models: self.models,
+            comparisons: self.comparisons,
+            problems: self.problems,
+            completeness: self.completeness,
+            verdict: self.verdict,
+            page_cache: self.page_cache,
+        }
+    }
+}
+
+impl RunView<'_> {
+    pub fn model(&self, id: &str) -> Option<&ModelView> {
+        self.models.iter().find(|m| m.id == id)
+    }
+}
+
+/// Model ids of a run in report order: candidate, baseline, the suite's others, then
+/// any other model that was run.
+pub fn ordered_models(run: &StoredRun) -> Vec<(String, Role)> {
+    let s = &run.suite.suite;
+    let mut out: Vec<(String, Role)> = Vec::new();
+    let mut push = |id: &str, role: Role| {
+        if run.meta.models.iter().any(|m| m == id) && !out.iter().any(|(m, _)| m == id) {
+            out.push((id.to_string(), role));
+        }
+    };
+    push(&s.candidate, Role::Candidate);
+    push(&s.baseline, Role::Baseline);
+    for o in &s.others {
+        push(o, Role::Other);
+    }
+    for m in &run.meta.models {
+        push(m, Role::Other);
+    }
+    out
+}
+
+fn page_cache_counts(records: &[Record]) -> PageCacheCounts {
+    let mut c = PageCacheCounts::default();
+    for r in records {
+        if let Body::Memory(m) = &r.body {
+            match &m.page_cache {
+                Some(Settle::Settled) => c.settled += 1,
+                Some(Settle::ReadBack { .. }) => c.read_back += 1,
+                None => c.unknown += 1,
+            }
+        }
+    }
+    c
+}
+
+/// Compute everything the view of `run` shows from its samples.
+pub fn summarise(run: &StoredRun) -> Summary {
+    let models: Vec<ModelView> = ordered_models(run)
+        .into_iter()
+        .map(|(id, role)| model_view(run, &id, role))
+        .collect();
+    let comparisons: Vec<Comparison> = match models.iter().find(|m| m.role == Role::Candidate) {
+        Some(c) => models
+            .iter()
+            .filter(|m| m.role != Role::Candidate)
+            .map(|o| comparison(run, c, o))
+            .collect(),
+        None => Vec::new(),
+    };
+    let completeness = completeness(run, &models, &comparisons);
+    let verdict = verdict::evaluate(&verdict::Inputs {
+        suite: &run.suite,
+        records: &run.records,
+        models: &run.meta.models,
+        skipped: &run.meta.skipped,
+        completeness: Some(&completeness),
+    });
+    Summary {
+        problems: problems(run),
+        page_cache: page_cache_counts(&run.records),
+        models,
+        comparisons,
+        completeness,
+        verdict,
+    }
+}
+
+/// Build the view of one run; `machine` is its (unique) name in matrices.
+pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
+    summarise(run).attach(run, machine)
+}
+
+/// Machine names for several runs: the host label, with the run id added where two
+/// runs share a label.
+pub fn machine_names(runs: &[StoredRun]) -> Vec<String> {
+    runs.iter()
+        .map(|r| {
+            let dup = runs.iter().filter(|o| o.host.label == r.host.label).count() > 1;
+            if dup {
+                format!("{} ({})", r.host.label, r.meta.id)
+            } else {
+                r.host.label.clone()
+            }
+        })
+        .collect()
+}
+
+/// The criterion (absolute, on the candidate) whose target a latency chart draws.
+pub fn target_for(verdict: &Verdict, metric: MetricName) -> Option<(String, String, f64)> {
+    verdict.criteria.iter().find_map(|c| {
+        (MetricName::parse(&c.metric).ok() == Some(metric) && c.vs == "absolute")
+            .then(|| (c.stat.clone(), c.op.clone(), c.target))
+    })
+}

@@ -1,0 +1,296 @@
+//! Running the plan: each job not yet done, in order, in its own worker process (or, for
+//! an http server's cold start, timed here); what the worker reports is stored the moment
+//! it arrives, and a job that crashed, hung or was killed becomes a failure record.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use super::interrupt;
+use super::spawn::spawn_worker;
+use crate::backend::http::server as http_server;
+use crate::config::{BackendKind, Loaded};
+use crate::measure::pagecache;
+use crate::plan::{self, PlannedJob, ReadyModel};
+use crate::protocol::{JobKey, Part, WorkerMsg};
+use crate::sample::{Body, ColdStartSample, FailureRecord, MemorySample, PageCache, Record};
+use crate::store::{RunState, RunWriter};
+
+/// [`execute`], and if it fails (a full disk, say) mark the run incomplete with the
+/// reason — best effort, the disk may refuse that too — so that `report` and `--resume`
+/// know what happened.
+pub fn execute_or_mark(
+    loaded: &Loaded,
+    ready: &[ReadyModel],
+    writer: &mut RunWriter,
+    done: &HashSet<JobKey>,
+) -> Result<()> {
+    execute(loaded, ready, writer, done).inspect_err(|e| {
+        let note = format!("stopped by an error: {e:#}; finished samples are kept, resume with `lfmbench run --resume`");
+        let _ = writer.finish(RunState::Incomplete, Some(note));
+    })
+}
+
+/// Run every planned job not in `done`.
+fn execute(
+    loaded: &Loaded,
+    ready: &[ReadyModel],
+    writer: &mut RunWriter,
+    done: &HashSet<JobKey>,
+) -> Result<()> {
+    interrupt::install_signal_handlers();
+    let jobs = plan::plan(loaded, ready);
+    let todo: Vec<&PlannedJob> = jobs.iter().filter(|j| !done.contains(&j.key)).collect();
+    let total = todo.len();
+    let timeout = Duration::from_secs(loaded.suite.suite.timeout_s);
+    let mut engine_written = writer.dir.join("engine.json").exists();
+    for (i, pj) in todo.into_iter().enumerate() {
+        if interrupt::requested() {
+            break;
+        }
+        let label = format!(
+            "[{:>3}/{total}] round {}/{} {:<16} {}",
+            i + 1,
+            pj.key.round + 1,
+            loaded.suite.suite.rounds,
+            pj.key.model,
+            pj.key.part
+        );
+        eprint!("{label} …");
+        let t = Instant::now();
+        let outcome = run_one(pj, timeout, writer, &mut engine_written)?;
+        if outcome.interrupted {
+            eprintln!(" interrupted");
+            break;
+        }
+        eprintln!(
+            " {} ({:.1} s)",
+            if outcome.ok { "ok" } else { "FAILED" },
+            t.elapsed().as_secs_f64()
+        );
+        writer.job_done(pj.key.clone(), outcome.ok)?;
+    }
+    Ok(())
+}
+
+struct Outcome {
+    ok: bool,
+    interrupted: bool,
+}
+
+/// Run one job in a worker process and store what it reports.
+fn run_one(
+    pj: &PlannedJob,
+    timeout: Duration,
+    writer: &mut RunWriter,
+    engine_written: &mut bool,
+) -> Result<Outcome> {
+    let is_http = pj.job.backend == BackendKind::Http;
+    let interrupted = || interrupt::requested();
+    if let (true, Part::ColdStart { prompt }) = (is_http, &pj.job.part) {
+        // A server lfmbench starts: timed here, spawn -> ready -> first token.
+        let body = http_server::cold_start(&pj.job, prompt, pj.drop_cache, timeout, &interrupted);
+        return store_runner_record(writer, pj, body);
+    }
+    // An http bench: start the server first (start_command) or note its pid.
+    let server = match (is_http, &pj.job.part) {
+        (true, Part::Bench { .. }) => {
+            match http_server::bench_begin(&pj.job, timeout, &interrupted) {
+                Ok(s) => Some(s),
+                Err(f) => return store_runner_record(writer, pj, Body::Failure(f)),
+            }
+        }
+        _ => None,
+    };
+    // A bench process maps a file cached the same way for every model (see
+    // measure::pagecache for why); an http server is not lfmbench's to settle.
+    let settled = match &pj.job.part {
+        Part::Bench { .. } if !is_http => Some(pagecache::settle_file(&pj.job.path)),
+        _ => None,
+    };
+    let mut page_cache = None;
+    let mut resident_before = None;
+    if let Some(drop) = pj.drop_cache {
+        if drop {
+            page_cache = Some(pagecache::drop_file(&pj.job.path));
+        } else {
+            page_cache = Some(PageCache::Warm);
+        }
+        resident_before = pagecache::resident_fraction(&pj.job.path);
+    }
+    let mut loaded_ms = None;
+    let mut own_peak = None;
+    let mut first_token = None;
+    let mut store_err: Option<anyhow::Error> = None;
+    let model = pj.job.model.clone();
+    let round = pj.job.round;
+    let res = spawn_worker(&pj.job, timeout, &mut |at, msg| {
+        let r = match msg {
+            WorkerMsg::Started => Ok(()),
+            WorkerMsg::Engine(info) => {
+                if !*engine_written {
+                    *engine_written = true;
+                    writer.write_json("engine.json", &info)
+                } else {
+                    Ok(())
+                }
+            }
+            WorkerMsg::Loaded {
+                load_ms,
+                context_ms,
+            } => {
+                loaded_ms = Some((load_ms, context_ms));
+                Ok(())
+            }
+            WorkerMsg::FirstToken { first_token_ms } => {
+                first_token = Some((at, first_token_ms));
+                Ok(())
+            }
+            WorkerMsg::Record(rec) => writer.append(&rec),
+            WorkerMsg::Peak { peak_rss_bytes } => {
+                own_peak = Some(peak_rss_bytes);
+                Ok(())
+            }
+            WorkerMsg::Error { stage, message } => writer.append(&Record {
+                model: model.clone(),
+                round,
+                body: Body::Failure(FailureRecord {
+                    stage,
+                    reason: message,
+                    exit_code: None,
+                    signal: None,
+                    timed_out: false,
+                    stderr_tail: String::new(),
+                }),
+            }),
+        };
+        if let Err(e) = r {
+            store_err.get_or_insert(e);
+        }
+    })?;
+    if let Some(e) = store_err {
+        return Err(e);
+    }
+    if res.interrupted {
+        return Ok(Outcome {
+            ok: false,
+            interrupted: true,
+        });
+    }
+    let exit_ok = res.exit.success() && !res.timed_out;
+    if !exit_ok {
+        writer.append(&Record {
+            model: model.clone(),
+            round,
+            body: Body::Failure(res.failure(&pj.key.part, timeout)),
+        })?;
+        return Ok(Outcome {
+            ok: false,
+            interrupted: false,
+        });
+    }
+    match &pj.job.part {
+        Part::Bench { .. } if is_http => {
+            // The server's memory, where lfmbench can know it (else NOT MEASURED).
+            if let Some(m) = server.and_then(|s| s.finish(&pj.job)) {
+                writer.append(&Record {
+                    model,
+                    round,
+                    body: Body::Memory(m),
+                })?;
+            }
+        }
+        Part::Bench { .. } => {
+            let bytes = std::fs::metadata(&pj.job.path)
+                .map(|m| m.len())
+                .unwrap_or(0);
+            writer.append(&Record {
+                model,
+                round,
+                body: Body::Memory(MemorySample {
+                    // The worker's own VmHWM where the OS gives it; wait4's ru_maxrss
+                    // also counts the parent's pages copied before exec.
+                    peak_rss_bytes: own_peak.unwrap_or(res.exit.peak_rss_bytes),
+                    source: if own_peak.is_some() {
+                        "VmHWM of the worker process (its own address space)".into()
+                    } else {
+                        "wait4 ru_maxrss of the worker process".into()
+                    },
+                    model_file_bytes: bytes,
+                    use_mmap: pj.job.settings.use_mmap,
+                    page_cache: settled,
+                }),
+            })?;
+        }
+        Part::ColdStart { .. } => {
+            let (Some((load_ms, context_ms)), Some((ft_at, first_token_ms))) =
+                (loaded_ms, first_token)
+            else {
+                writer.append(&Record {
+                    model,
+                    round,
+                    body: Body::Failure(FailureRecord {
+                        stage: pj.key.part.clone(),
+                        reason: "the worker exited without reporting its first token".into(),
+                        exit_code: res.exit.code,
+                        signal: None,
+                        timed_out: false,
+                        stderr_tail: res.stderr_tail,
+                    }),
+                })?;
+                return Ok(Outcome {
+                    ok: false,
+                    interrupted: false,
+                });
+            };
+            // Start-up is what the worker's own clocks do not cover: exec, dynamic
+            // linking, backend initialisation and the pipe. Taken as the remainder, so
+            // the parts always add up to the total the parent measured.
+            let total_ms = ms(res.spawned, ft_at);
+            let process_ms = (total_ms - load_ms - context_ms - first_token_ms).max(0.0);
+            writer.append(&Record {
+                model,
+                round,
+                body: Body::ColdStart(ColdStartSample {
+                    page_cache: page_cache.unwrap_or(PageCache::Warm),
+                    resident_before,
+                    total_ms,
+                    process_ms,
+                    load_ms,
+                    context_ms,
+                    first_token_ms,
+                }),
+            })?;
+        }
+    }
+    Ok(Outcome {
+        ok: true,
+        interrupted: false,
+    })
+}
+
+/// Store the record of a job the runner ran itself (an http server's start-up); an
+/// interrupted job stores nothing, as for a killed worker.
+fn store_runner_record(writer: &mut RunWriter, pj: &PlannedJob, body: Body) -> Result<Outcome> {
+    if interrupt::requested() {
+        return Ok(Outcome {
+            ok: false,
+            interrupted: true,
+        });
+    }
+    let ok = !matches!(body, Body::Failure(_));
+    writer.append(&Record {
+        model: pj.job.model.clone(),
+        round: pj.job.round,
+        body,
+    })?;
+    Ok(Outcome {
+        ok,
+        interrupted: false,
+    })
+}
+
+fn ms(a: Instant, b: Instant) -> f64 {
+    b.saturating_duration_since(a).as_secs_f64() * 1000.0
+}

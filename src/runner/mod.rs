@@ -1,0 +1,138 @@
+//! `lfmbench run`: check inputs ([`preflight`]), plan the jobs (`crate::plan`), run each
+//! in a worker process ([`execute`], [`spawn`]), store every record as it arrives, survive
+//! crashes, hangs and interruptions ([`interrupt`]), pick up where a run stopped
+//! ([`resume`]) and close it with its summary ([`finish`]).
+
+mod execute;
+mod finish;
+mod interrupt;
+mod preflight;
+mod resume;
+mod spawn;
+
+use std::collections::HashSet;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::backend::http::server as http_server;
+use crate::cli::RunArgs;
+use crate::config::{self, Loaded};
+use crate::measure::host;
+use crate::store::{self, RunMeta, RunState, RunWriter, Skipped};
+use execute::execute_or_mark;
+use finish::{finish, print_not_measured};
+use preflight::preflight;
+use resume::{input_hashes, resume};
+
+/// `lfmbench run`
+pub fn cli(args: &RunArgs) -> Result<ExitCode> {
+    if let Some(dir) = &args.resume {
+        return resume(dir, args);
+    }
+    let Some(suite_path) = &args.suite else {
+        bail!("name a suite, e.g. `lfmbench run suites/phase0.toml`");
+    };
+    let mut loaded = config::load(suite_path, &args.models)?;
+    apply_overrides(&mut loaded, args)?;
+    config::check_host(&loaded, host::logical_cpus(), args.threads)?;
+    let (ready, problems) = preflight(&loaded);
+    if !problems.is_empty() {
+        eprintln!("These models cannot run:");
+        for p in &problems {
+            eprintln!("  - {}: {}", p.model, p.message);
+        }
+        if !args.keep_going {
+            bail!(
+                "{} of {} models cannot run; nothing was started\n  help: fix the files above, or pass --keep-going to run the {} that can",
+                problems.len(),
+                problems.len() + ready.len(),
+                ready.len()
+            );
+        }
+        eprintln!("--keep-going: running the {} models that can.", ready.len());
+    }
+    if ready.is_empty() {
+        bail!("no model of the suite can run");
+    }
+    let host = host::Host {
+        memory_bandwidth_gbps: crate::measure::bandwidth::probe_gbps(),
+        ..host::fingerprint()
+    };
+    let meta = RunMeta {
+        schema_version: crate::sample::SCHEMA_VERSION,
+        id: format!(
+            "{}-{}",
+            store::time::now_compact(),
+            sanitize(&loaded.suite.suite.name)
+        ),
+        suite: loaded.suite.suite.name.clone(),
+        started_utc: store::time::now_utc(),
+        finished_utc: None,
+        state: RunState::Running,
+        note: None,
+        models: ready.iter().map(|m| m.id.clone()).collect(),
+        skipped: problems
+            .iter()
+            .map(|p| Skipped {
+                model: p.model.clone(),
+                reason: p.message.clone(),
+            })
+            .collect(),
+        not_measured: http_server::not_measured(
+            &loaded,
+            &ready.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+        ),
+        rounds: loaded.suite.suite.rounds,
+        twins: ready
+            .iter()
+            .filter_map(|m| Some((m.id.clone(), m.twin_of.clone()?)))
+            .collect(),
+        inputs: input_hashes(&loaded, &ready),
+        settings: ready
+            .iter()
+            .map(|m| (m.id.clone(), loaded.settings_for(&m.id)))
+            .collect(),
+        suite_path: Some(suite_path.clone()),
+        models_path: Some(args.models.clone()),
+    };
+    let suite_text = effective_suite_text(&loaded)?;
+    let mut writer = RunWriter::create(&args.out, meta, &suite_text, &loaded.models_text, &host)?;
+    eprintln!("run folder: {}", writer.dir.display());
+    print_not_measured(&writer.meta.not_measured);
+    execute_or_mark(&loaded, &ready, &mut writer, &HashSet::new())?;
+    finish(writer, args)
+}
+
+/// Apply `--rounds` and `--threads`.
+fn apply_overrides(loaded: &mut Loaded, args: &RunArgs) -> Result<()> {
+    if let Some(r) = args.rounds {
+        if r == 0 {
+            bail!(
+                "--rounds 0 measures nothing\n  help: give 1 or more (3+ for intervals that mean something)"
+            );
+        }
+        loaded.suite.suite.rounds = r;
+    }
+    if let Some(t) = args.threads {
+        loaded.suite.backend.threads = Some(t);
+    }
+    Ok(())
+}
+
+/// The suite as it was run (with command-line overrides applied), stored in the run.
+fn effective_suite_text(loaded: &Loaded) -> Result<String> {
+    Ok(toml::to_string_pretty(&loaded.suite)?)
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,459 @@
+//! The verdict's rules, checked on made-up records: each state, each step of the
+//! decision, the NO-GO lines and what a NOT MEASURED note says.
+
+use super::*;
+use crate::config::Suite;
+use crate::metric::Stat;
+use crate::sample::{
+    Body, ChatSample, DecodeSample, FailureRecord, MemorySample, Record, StopReason,
+};
+use crate::store::Skipped;
+
+fn suite(criteria: &str) -> Suite {
+    let text = format!(
+        r#"
+[suite]
+name = "t"
+candidate = "c"
+baseline = "b"
+rounds = 5
+[[workload]]
+kind = "decode"
+tokens = 8
+{criteria}
+"#
+    );
+    toml::from_str(&text).expect("suite")
+}
+
+fn decode(model: &str, round: u32, tps: f64) -> Record {
+    Record {
+        model: model.into(),
+        round,
+        body: Body::Decode(DecodeSample {
+            depth: 0,
+            note: None,
+            n_requested: 8,
+            n_generated: 8,
+            elapsed_ms: 7000.0 / tps,
+            tokens_per_s: tps,
+            valid: true,
+            invalid_reason: None,
+        }),
+    }
+}
+
+fn memory(model: &str, round: u32, bytes: u64) -> Record {
+    Record {
+        model: model.into(),
+        round,
+        body: Body::Memory(MemorySample {
+            peak_rss_bytes: bytes,
+            source: "test".into(),
+            model_file_bytes: bytes / 2,
+            use_mmap: true,
+            page_cache: None,
+        }),
+    }
+}
+
+fn chat(model: &str, round: u32, ttft: f64, n: u32) -> Record {
+    Record {
+        model: model.into(),
+        round,
+        body: Body::Chat(ChatSample {
+            prompt_index: 0,
+            note: None,
+            prompt: "p".into(),
+            n_prompt_tokens: 4,
+            template: Some("gguf".into()),
+            max_tokens: 8,
+            n_generated: n,
+            ttft_ms: ttft,
+            itl_ms: vec![5.0; n.saturating_sub(1) as usize],
+            e2e_ms: ttft + 5.0 * f64::from(n),
+            stop: StopReason::MaxTokens,
+            text: "x".repeat(n as usize),
+            valid: n > 0,
+            invalid_reason: (n == 0).then(|| "zero-token answer".into()),
+        }),
+    }
+}
+
+fn failure(model: &str, round: u32) -> Record {
+    Record {
+        model: model.into(),
+        round,
+        body: Body::Failure(FailureRecord {
+            stage: "bench".into(),
+            reason: "killed by signal 11".into(),
+            exit_code: None,
+            signal: Some(11),
+            timed_out: false,
+            stderr_tail: "boom".into(),
+        }),
+    }
+}
+
+fn models() -> Vec<String> {
+    vec!["c".into(), "b".into()]
+}
+
+fn run(suite: &Suite, records: &[Record]) -> Verdict {
+    let models = models();
+    evaluate(&Inputs {
+        suite,
+        records,
+        models: &models,
+        skipped: &[],
+        completeness: Some(&Completeness {
+            sections: 3,
+            missing: vec![],
+        }),
+    })
+}
+
+const SPEED: &str = r#"
+[[criterion]]
+name = "Decode speed"
+metric = "decode.tokens_per_s"
+vs = "baseline"
+op = ">="
+target = 2.0
+critical = true
+no_go = 1.5
+"#;
+
+/// Candidate at `ratios[r]` × a baseline of 100 tok/s in round r.
+fn paired(ratios: &[f64]) -> Vec<Record> {
+    let mut v = Vec::new();
+    for (r, x) in ratios.iter().enumerate() {
+        v.push(decode("c", r as u32, 100.0 * x));
+        v.push(decode("b", r as u32, 100.0));
+    }
+    v
+}
+
+#[test]
+fn pass_when_the_whole_interval_clears_the_target() {
+    let s = suite(SPEED);
+    let v = run(&s, &paired(&[2.4, 2.5, 2.6, 2.5, 2.45]));
+    let c = &v.criteria[0];
+    assert_eq!(c.state, State::Pass, "{c:?}");
+    assert_eq!(c.estimate.as_ref().map(|e| e.point), Some(2.5));
+    assert_eq!(c.unit, "×");
+    assert_eq!(v.decision, Decision::Go);
+    assert!(v.reasons.is_empty());
+    assert_eq!(
+        v.counts(),
+        "1 of 1 criteria pass (1 needed), every critical one passes"
+    );
+}
+
+#[test]
+fn fail_when_the_whole_interval_misses_it_and_no_go_below_the_line() {
+    let s = suite(SPEED);
+    let v = run(&s, &paired(&[1.2, 1.3, 1.25, 1.3, 1.2]));
+    assert_eq!(v.criteria[0].state, State::Fail);
+    assert!(v.criteria[0].no_go_breached);
+    assert_eq!(v.decision, Decision::NoGo);
+    assert!(v.reasons[0].contains("NO-GO line 1.50×"), "{:?}", v.reasons);
+    // Between the NO-GO line and the target: FAIL, but CONDITIONAL.
+    let v = run(&s, &paired(&[1.7, 1.8, 1.75, 1.8, 1.7]));
+    assert_eq!(v.criteria[0].state, State::Fail);
+    assert_eq!(v.decision, Decision::Conditional);
+    assert!(v.reasons[0].starts_with("Decode speed (critical) FAIL: measured 1.75×"));
+}
+
+#[test]
+fn inconclusive_when_the_interval_straddles_the_target() {
+    let s = suite(SPEED);
+    let v = run(&s, &paired(&[1.8, 2.2, 1.9, 2.3, 2.0]));
+    let c = &v.criteria[0];
+    assert_eq!(c.state, State::Inconclusive);
+    assert!(
+        c.note.as_deref().unwrap_or("").contains("straddles"),
+        "{c:?}"
+    );
+    // A critical criterion open and none failed: the decision is INCONCLUSIVE.
+    assert_eq!(v.decision, Decision::Inconclusive);
+}
+
+#[test]
+fn inconclusive_when_too_few_samples_for_a_percentile() {
+    let s = suite(
+        r#"
+[[criterion]]
+name = "Edge latency"
+metric = "chat.ttft_ms"
+stat = "p95"
+op = "<"
+target = 100.0
+"#,
+    );
+    let records: Vec<Record> = (0..5).map(|r| chat("c", r, 40.0, 4)).collect();
+    let v = run(&s, &records);
+    let c = &v.criteria[0];
+    assert_eq!(c.state, State::Inconclusive);
+    assert!(
+        c.note
+            .as_deref()
+            .unwrap_or("")
+            .contains("P95 needs at least 20 samples, 5 measured"),
+        "{c:?}"
+    );
+    assert_eq!(v.decision, Decision::Conditional);
+    // With 20 answers it is decided.
+    let records: Vec<Record> = (0..5)
+        .flat_map(|r| (0..4).map(move |i| chat("c", r, 40.0 + f64::from(i), 4)))
+        .collect();
+    assert_eq!(run(&s, &records).criteria[0].state, State::Pass);
+}
+
+#[test]
+fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
+    let s = suite(SPEED);
+    // Baseline only: the candidate failed every round.
+    let mut records: Vec<Record> = (0..3).map(|r| decode("b", r, 100.0)).collect();
+    records.extend((0..3).map(|r| failure("c", r)));
+    let v = run(&s, &records);
+    let c = &v.criteria[0];
+    assert_eq!(c.state, State::NotMeasured);
+    assert!(c.estimate.is_none());
+    assert!(
+        c.note
+            .as_deref()
+            .unwrap_or("")
+            .contains("3 failure record(s)"),
+        "{c:?}"
+    );
+    assert_eq!(v.decision, Decision::Inconclusive);
+
+    // A skipped candidate.
+    let skipped = vec![Skipped {
+        model: "c".into(),
+        reason: "file missing".into(),
+    }];
+    let models = vec!["b".to_string()];
+    let v = evaluate(&Inputs {
+        suite: &s,
+        records: &records,
+        models: &models,
+        skipped: &skipped,
+        completeness: None,
+    });
+    assert_eq!(v.criteria[0].state, State::NotMeasured);
+    assert!(
+        v.criteria[0]
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("was not run: file missing")
+    );
+}
+
+#[test]
+fn invalid_answers_are_left_out_and_fail_the_integration_criterion() {
+    let s = suite(
+        r#"
+[[criterion]]
+name = "Real backend integration"
+metric = "integration.valid_fraction"
+stat = "min"
+op = ">="
+target = 1.0
+[[criterion]]
+name = "TTFT"
+metric = "chat.ttft_ms"
+op = "<"
+target = 100.0
+"#,
+    );
+    let mut records: Vec<Record> = (0..4).map(|r| chat("c", r, 40.0, 4)).collect();
+    // A zero-token answer with an absurd TTFT must not reach the median.
+    records.push(chat("c", 1, 10_000.0, 0));
+    let v = run(&s, &records);
+    assert_eq!(v.criteria[0].state, State::Fail);
+    assert_eq!(v.criteria[0].estimate.as_ref().map(|e| e.point), Some(0.5));
+    assert_eq!(v.criteria[1].state, State::Pass);
+    assert_eq!(v.criteria[1].estimate.as_ref().map(|e| e.point), Some(40.0));
+    assert_eq!(v.criteria[1].estimate.as_ref().map(|e| e.n), Some(4));
+}
+
+#[test]
+fn memory_ratio_no_go_is_on_the_upper_side() {
+    let s = suite(
+        r#"
+[[criterion]]
+name = "Memory"
+metric = "memory.peak_rss_bytes"
+vs = "baseline"
+op = "<="
+target = 0.5
+critical = true
+no_go = 0.7
+"#,
+    );
+    let mut records = Vec::new();
+    for r in 0..3 {
+        records.push(memory("c", r, 800));
+        records.push(memory("b", r, 1000));
+    }
+    let v = run(&s, &records);
+    assert_eq!(v.criteria[0].estimate.as_ref().map(|e| e.point), Some(0.8));
+    assert!(v.criteria[0].no_go_breached);
+    assert_eq!(v.decision, Decision::NoGo);
+    let mut records = Vec::new();
+    for r in 0..3 {
+        records.push(memory("c", r, 400));
+        records.push(memory("b", r, 1000));
+    }
+    assert_eq!(run(&s, &records).decision, Decision::Go);
+}
+
+#[test]
+fn report_complete_comes_from_the_report() {
+    let s = suite(
+        r#"
+[[criterion]]
+name = "Documentation"
+metric = "report.complete"
+op = ">="
+target = 1.0
+"#,
+    );
+    let models = models();
+    let missing = Completeness {
+        sections: 4,
+        missing: vec!["Memory: no sample of `b`".into()],
+    };
+    let mut inputs = Inputs {
+        suite: &s,
+        records: &[],
+        models: &models,
+        skipped: &[],
+        completeness: Some(&missing),
+    };
+    let c = &evaluate(&inputs).criteria[0];
+    assert_eq!(c.state, State::Fail);
+    assert!(c.note.as_deref().unwrap_or("").contains("Memory"));
+    inputs.completeness = None;
+    assert_eq!(evaluate(&inputs).criteria[0].state, State::NotMeasured);
+    let full = Completeness {
+        sections: 4,
+        missing: vec![],
+    };
+    inputs.completeness = Some(&full);
+    assert_eq!(evaluate(&inputs).criteria[0].state, State::Pass);
+}
+
+#[test]
+fn one_round_is_inconclusive_and_pass_at_least_counts() {
+    let s = suite(&format!(
+        "{SPEED}\n[[criterion]]\nname = \"Abs\"\nmetric = \"decode.tokens_per_s\"\nop = \">=\"\ntarget = 10.0\n[decision]\npass_at_least = 2\n"
+    ));
+    let v = run(&s, &paired(&[2.5]));
+    assert_eq!(v.criteria[0].state, State::Inconclusive);
+    assert!(
+        v.criteria[0]
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("one paired round")
+    );
+    assert_eq!(v.criteria[1].state, State::Inconclusive);
+    assert_eq!(v.decision, Decision::Inconclusive);
+    // Critical passes, the other fails: 1 of 2 < pass_at_least → CONDITIONAL.
+    let mut records = paired(&[2.5, 2.6, 2.4]);
+    records.retain(|r| r.model == "b" || matches!(&r.body, Body::Decode(_)));
+    let v = run(&s, &records);
+    assert_eq!(v.criteria[0].state, State::Pass);
+    assert_eq!(v.criteria[1].state, State::Pass);
+    let s1 = suite(&format!(
+        "{SPEED}\n[[criterion]]\nname = \"Abs\"\nmetric = \"decode.tokens_per_s\"\nop = \">=\"\ntarget = 1000.0\n[decision]\npass_at_least = 2\n"
+    ));
+    let v = run(&s1, &records);
+    assert_eq!(v.criteria[1].state, State::Fail);
+    assert_eq!(v.decision, Decision::Conditional);
+    assert!(
+        v.reasons.iter().any(|r| r.contains("1 of 2 criteria pass")),
+        "{:?}",
+        v.reasons
+    );
+}
+
+#[test]
+fn the_phase0_suite_decides_go_and_no_go() {
+    use crate::sample::{ColdStartSample, PageCache};
+    let s: Suite = toml::from_str(include_str!("../../suites/phase0.toml")).expect("phase0");
+    let (c, b) = (s.suite.candidate.clone(), s.suite.baseline.clone());
+    let build = |speedup: f64| {
+        let mut v = Vec::new();
+        for r in 0..5 {
+            v.push(decode(&c, r, 100.0 * speedup + f64::from(r)));
+            v.push(decode(&b, r, 100.0 + f64::from(r)));
+            v.push(memory(&c, r, 400));
+            v.push(memory(&b, r, 1000));
+            for i in 0..4 {
+                v.push(chat(&c, r, 50.0 + f64::from(i), 8));
+            }
+            v.push(Record {
+                model: c.clone(),
+                round: r,
+                body: Body::ColdStart(ColdStartSample {
+                    page_cache: PageCache::Dropped,
+                    resident_before: Some(0.0),
+                    total_ms: 900.0,
+                    process_ms: 5.0,
+                    load_ms: 800.0,
+                    context_ms: 20.0,
+                    first_token_ms: 75.0,
+                }),
+            });
+        }
+        v
+    };
+    let models = vec![c.clone(), b.clone()];
+    let done = Completeness {
+        sections: 7,
+        missing: vec![],
+    };
+    let decide = |records: &[Record]| {
+        evaluate(&Inputs {
+            suite: &s,
+            records,
+            models: &models,
+            skipped: &[],
+            completeness: Some(&done),
+        })
+    };
+    let v = decide(&build(2.5));
+    let states: Vec<State> = v.criteria.iter().map(|c| c.state).collect();
+    assert_eq!(states, vec![State::Pass; 6], "{:?}", v.criteria);
+    assert_eq!(v.decision, Decision::Go);
+    // Decode only 1.2× the baseline: below the NO-GO line of 1.5.
+    let v = decide(&build(1.2));
+    assert_eq!(v.decision, Decision::NoGo);
+    assert!(
+        v.reasons[0].starts_with("Decode speed: measured 1.20×"),
+        "{:?}",
+        v.reasons
+    );
+}
+
+#[test]
+fn no_criteria_is_inconclusive() {
+    let s = suite("");
+    let v = run(&s, &[]);
+    assert_eq!(v.decision, Decision::Inconclusive);
+}
+
+#[test]
+fn formats() {
+    assert_eq!(fmt_value(2.144, "×"), "2.14×");
+    assert_eq!(fmt_value(3.0 * 1024.0 * 1024.0, "bytes"), "3.0 MiB");
+    assert_eq!(fmt_value(123.4, "ms"), "123 ms");
+    assert_eq!(fmt_value(f64::NAN, "ms"), "—");
+    assert_eq!(stat_label(Stat::Percentile(99.9)), "P99.9");
+    assert!(Decision::NoGo > Decision::Go);
+}
