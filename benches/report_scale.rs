@@ -2,7 +2,8 @@
 //! (`samples.jsonl` lines) in all, written once into a temp folder through the store's
 //! own writer (tests/util/synthetic.rs: the four Phase-0 models × 10 rounds, 125 records
 //! per model and round, most of them 16-token chat answers), then the report over all of
-//! them — every run read, summarised and its charts drawn and written, the markdown
+//! them — every run read, pooled (three machine labels), each pool read again and
+//! summarised, its charts drawn and written, the markdown
 //! written — as `lfmbench report RUN…` does, without printing the verdict.
 //!
 //! `LFMBENCH_SCALE_RUNS` sets the number of runs (default 200, 5 000 records each).
@@ -44,9 +45,11 @@ fn report_scale(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(1));
     g.bench_function(format!("report over {n} runs, {records} records"), |b| {
         b.iter(|| {
-            let loaded = lfmbench::report::load_summarised(black_box(&dirs));
+            let loaded = lfmbench::report::load_runs(black_box(&dirs));
             assert!(loaded.left_out.is_empty(), "{:?}", loaded.left_out);
-            let views = lfmbench::report::views_of(&loaded.runs, loaded.summaries);
+            let pools = lfmbench::report::pools(&loaded.runs);
+            let summaries = lfmbench::report::summarise_pools(&pools).expect("summarised");
+            let views = lfmbench::report::views_of(&pools, summaries);
             lfmbench::report::write_findings(&views, &[], &out).expect("report written")
         })
     });

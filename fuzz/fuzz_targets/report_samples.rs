@@ -47,7 +47,8 @@ fuzz_target!(|data: &[u8]| {
     run.records = records;
     run.warnings = warnings;
     let _ = store::summary::table(&run).to_string();
-    let views = report::views(std::slice::from_ref(&run));
+    let pools = report::pools(std::slice::from_ref(&run));
+    let views = report::views(&pools);
     let _ = report::terminal::render(&views, false);
     let _ = report::json::render(&views);
     if let Ok(f) = report::findings(&views) {

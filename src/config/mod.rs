@@ -437,11 +437,11 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
             let (need, what) = match w {
                 // In u64: a depth near u32::MAX plus the tokens must not wrap to a small
                 // number that fits (found by reasoning over the config_toml fuzz target).
-                Workload::Decode { tokens, depths } => (
+                Workload::Decode { tokens, depths, .. } => (
                     u64::from(depths.iter().max().copied().unwrap_or(0)) + u64::from(*tokens),
                     "decode depth + tokens",
                 ),
-                Workload::Prefill { tokens } => (u64::from(*tokens), "prefill tokens"),
+                Workload::Prefill { tokens, .. } => (u64::from(*tokens), "prefill tokens"),
                 Workload::Chat { max_tokens, .. } => (u64::from(*max_tokens), "chat max_tokens"),
                 Workload::ColdStart { .. } => (0, ""),
             };
@@ -465,13 +465,14 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
                     .at_text(t, "kind = \"chat\"")
                     .help("add prompts = [\"…\"]"));
             }
-            if let Workload::Decode { tokens: 0, .. } | Workload::Prefill { tokens: 0 } = w {
+            if let Workload::Decode { tokens: 0, .. } | Workload::Prefill { tokens: 0, .. } = w {
                 return Err(ConfigError::new(
                     p,
                     format!("a {} workload with tokens = 0 measures nothing", w.kind()),
                 )
                 .at_text(t, &format!("kind = \"{}\"", w.kind())));
             }
+            check_repetitions(p, t, w)?;
         }
     }
     for c in &l.suite.criteria {
@@ -515,6 +516,29 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// `repetitions` of a decode or prefill workload: at least 1, at most
+/// [`suite::MAX_REPETITIONS`].
+fn check_repetitions(p: &Path, t: &str, w: &Workload) -> Result<(), ConfigError> {
+    let n = w.repetitions();
+    let problem = if n == 0 {
+        "repetitions = 0 measures nothing"
+    } else if n > suite::MAX_REPETITIONS {
+        "repetitions is above the limit"
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError::new(
+        p,
+        format!("a {} workload: {problem} ({n})", w.kind()),
+    )
+    .at_text(t, "repetitions")
+    .help(format!(
+        "set repetitions between 1 and {} ({} is the default): each round takes that many measured repetitions and keeps their median; for tighter intervals add rounds instead",
+        suite::MAX_REPETITIONS,
+        suite::DEFAULT_REPETITIONS
+    )))
 }
 
 #[cfg(test)]

@@ -64,9 +64,19 @@ pub enum Workload {
         tokens: u32,
         #[serde(default = "default_depths")]
         depths: Vec<u32>,
+        /// Measured repetitions per round at each depth, after the warm-up (llama-bench
+        /// `-r`); the round's value is their median.
+        #[serde(default = "default_repetitions")]
+        repetitions: u32,
     },
     /// Evaluate `tokens` prompt tokens in batches of n_batch.
-    Prefill { tokens: u32 },
+    Prefill {
+        tokens: u32,
+        /// Measured repetitions per round, after the warm-up (llama-bench `-r`); the
+        /// round's value is their median.
+        #[serde(default = "default_repetitions")]
+        repetitions: u32,
+    },
     /// Answer each prompt through the chat template, greedy, at most `max_tokens`.
     Chat {
         max_tokens: u32,
@@ -85,6 +95,16 @@ pub enum Workload {
 fn default_depths() -> Vec<u32> {
     vec![0]
 }
+/// Repetitions of decode and prefill per round (llama-bench's `-r` defaults to 5; 3 keeps
+/// a round short while its median is already robust to one stalled repetition).
+pub const DEFAULT_REPETITIONS: u32 = 3;
+/// More repetitions than this in one round is refused: use more rounds instead (rounds,
+/// not repetitions, are what intervals count).
+pub const MAX_REPETITIONS: u32 = 100;
+
+fn default_repetitions() -> u32 {
+    DEFAULT_REPETITIONS
+}
 fn default_repeat() -> u32 {
     1
 }
@@ -99,6 +119,17 @@ impl Workload {
             Workload::Prefill { .. } => "prefill",
             Workload::Chat { .. } => "chat",
             Workload::ColdStart { .. } => "cold_start",
+        }
+    }
+
+    /// Measured repetitions per round (decode and prefill; 1 for the others, whose
+    /// samples are not repetitions of one measurement).
+    pub fn repetitions(&self) -> u32 {
+        match self {
+            Workload::Decode { repetitions, .. } | Workload::Prefill { repetitions, .. } => {
+                *repetitions
+            }
+            _ => 1,
         }
     }
 }

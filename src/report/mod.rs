@@ -2,21 +2,28 @@
 //! always give byte-identical output: no clock is read, everything is ordered, charts
 //! have fixed sizes and an embedded font.
 //!
-//! - `view` — the view-model, built once per run (statistics, verdict, completeness);
+//! - `pool` — runs grouped by machine label; runs of one label under the same engine
+//!   build, suite and models pooled into one, the others kept apart with the reason;
+//! - `view` — the view-model, built once per pool (statistics, verdict, deliverables);
 //! - `markdown` — PHASE_0_FINDINGS.md;
 //! - `charts` — SVG + PNG figures;
 //! - `terminal`, `json` — the verdict for `run` and `report` on stdout.
 //!
 //! Renderers return strings and bytes; only [`cli`] writes files.
 //!
-//! `lfmbench report` over many runs holds the samples of one run per core at a time:
-//! each run is loaded, summarised ([`view::summarise`]) and its samples dropped before
-//! that thread reads the next; charts are drawn and written run by run. A run that cannot be read (a damaged
-//! or foreign file) is left out with its file and line, on stderr and in the report.
+//! `lfmbench report` over many runs holds the samples of one run, then of one pool, per
+//! core at a time: each run is read and checked and its samples dropped ([`load_runs`]);
+//! the runs are pooled by what `run.json`, `host.json` and `engine.json` say; each pool's
+//! runs are read again with their samples, summarised ([`view::summarise`]) and their
+//! samples dropped before that thread takes the next pool ([`summarise_pools`]); charts
+//! are drawn and written view by view. Reading twice costs time, not memory. A run that
+//! cannot be read (a damaged or foreign file) is left out with its file and line, on
+//! stderr and in the report.
 
 pub mod charts;
 pub mod json;
 pub mod markdown;
+pub mod pool;
 pub mod terminal;
 pub mod view;
 
@@ -41,13 +48,15 @@ pub struct Findings {
     pub charts: Vec<(String, Vec<u8>)>,
 }
 
-/// Views of `runs`, machines named uniquely.
-pub fn views(runs: &[StoredRun]) -> Vec<RunView<'_>> {
-    let names = view::machine_names(runs);
-    runs.iter()
-        .zip(names)
-        .map(|(r, name)| view::build(r, name))
-        .collect()
+/// `runs` grouped by machine (see [`pool`]).
+pub fn pools(runs: &[StoredRun]) -> Vec<pool::Pool<'_>> {
+    pool::pools(runs)
+}
+
+/// One view per pool; the device-matrix deliverable counts the pools' machine labels.
+pub fn views<'a>(pools: &'a [pool::Pool<'a>]) -> Vec<RunView<'a>> {
+    let labels = labels(pools);
+    pools.iter().map(|p| view::build(p, &labels)).collect()
 }
 
 /// Render the findings document and its charts (no I/O).
@@ -155,40 +164,33 @@ fn remove_stale_charts(dir: &Path, written: &[&str]) {
     }
 }
 
-/// Runs read one at a time and summarised, their samples dropped; runs that cannot be
-/// read are left out with the reason.
+/// Runs read and checked, their samples dropped; runs that cannot be read are left out
+/// with the reason.
 pub struct Loaded {
-    /// The runs without their samples, in the order given.
+    /// The runs without their samples (see [`StoredRun::without_samples`]), in the order
+    /// given.
     pub runs: Vec<StoredRun>,
-    pub summaries: Vec<view::Summary>,
     /// (folder, why) of each run left out; `why` names the file.
     pub left_out: Vec<(PathBuf, String)>,
 }
 
-/// Load and summarise `dirs`, holding the samples of one run per thread at a time (one
-/// thread per core: summarising is mostly bootstrap arithmetic). The result is in the
-/// order of `dirs` whatever thread finished first.
-pub fn load_summarised(dirs: &[PathBuf]) -> Loaded {
+/// `f` over `items` on every core, results in the order of `items` whatever thread
+/// finished first. Each thread takes the next item when done with one, so a thread holds
+/// what one item needs at a time.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<Option<R>> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    type Slot = Option<Result<(StoredRun, view::Summary), String>>;
-    let slots: Vec<Mutex<Slot>> = dirs.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(dirs.len())
+        .min(items.len())
         .max(1);
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(d) = dirs.get(i) else { break };
-            let done = match store::load(d) {
-                Ok(run) => {
-                    let summary = view::summarise(&run);
-                    Ok((run.without_samples(), summary))
-                }
-                Err(e) => Err(format!("{e:#}")),
-            };
+            let Some(item) = items.get(i) else { break };
+            let done = f(item);
             *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(done);
         }
     };
@@ -198,17 +200,27 @@ pub fn load_summarised(dirs: &[PathBuf]) -> Loaded {
         }
         work();
     });
+    slots
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect()
+}
+
+/// Read and check `dirs`, one run per thread at a time, keeping each run without its
+/// samples; a run that cannot be read is left out with the reason.
+pub fn load_runs(dirs: &[PathBuf]) -> Loaded {
+    let done = par_map(dirs, |d| {
+        store::load(d)
+            .map(StoredRun::without_samples)
+            .map_err(|e| format!("{e:#}"))
+    });
     let mut l = Loaded {
         runs: Vec::new(),
-        summaries: Vec::new(),
         left_out: Vec::new(),
     };
-    for (d, slot) in dirs.iter().zip(slots) {
-        match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            Some(Ok((run, summary))) => {
-                l.runs.push(run);
-                l.summaries.push(summary);
-            }
+    for (d, slot) in dirs.iter().zip(done) {
+        match slot {
+            Some(Ok(run)) => l.runs.push(run),
             Some(Err(why)) => l.left_out.push((d.clone(), why)),
             None => l.left_out.push((
                 d.clone(),
@@ -219,14 +231,51 @@ pub fn load_summarised(dirs: &[PathBuf]) -> Loaded {
     l
 }
 
-/// Views of runs loaded by [`load_summarised`], machines named uniquely.
-pub fn views_of(runs: &[StoredRun], summaries: Vec<view::Summary>) -> Vec<RunView<'_>> {
-    let names = view::machine_names(runs);
+/// The machine labels of `pools`, in order of first appearance.
+fn labels(pools: &[pool::Pool<'_>]) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    for p in pools {
+        if !labels.contains(&p.label) {
+            labels.push(p.label.clone());
+        }
+    }
+    labels
+}
+
+/// The summary of each pool of runs read by [`load_runs`]: the pool's runs are read
+/// again with their samples, one pool per thread at a time, summarised
+/// ([`view::summarise`]) and their samples dropped.
+pub fn summarise_pools(pools: &[pool::Pool<'_>]) -> anyhow::Result<Vec<view::Summary>> {
+    let machines = labels(pools);
+    let done = par_map(pools, |p| -> anyhow::Result<view::Summary> {
+        let full: Vec<StoredRun> = p
+            .runs
+            .iter()
+            .map(|r| store::load(&r.dir))
+            .collect::<anyhow::Result<_>>()?;
+        let again = pool::pools(&full);
+        match again.as_slice() {
+            [one] => Ok(view::summarise(one, &machines)),
+            _ => anyhow::bail!(
+                "the runs {} changed while the report read them; run `lfmbench report` again",
+                p.run_ids().join(", ")
+            ),
+        }
+    });
+    done.into_iter()
+        .map(|s| s.unwrap_or_else(|| anyhow::bail!("a report thread failed")))
+        .collect()
+}
+
+/// Views of the pools of runs read by [`load_runs`], from their [`summarise_pools`].
+pub fn views_of<'a>(
+    pools: &'a [pool::Pool<'a>],
+    summaries: Vec<view::Summary>,
+) -> Vec<RunView<'a>> {
     summaries
         .into_iter()
-        .zip(runs)
-        .zip(names)
-        .map(|((s, run), name)| s.attach(run, name))
+        .zip(pools)
+        .map(|(s, p)| s.attach(p))
         .collect()
 }
 
@@ -271,7 +320,7 @@ pub fn cli(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.runs.clone()
     };
-    let loaded = load_summarised(&dirs);
+    let loaded = load_runs(&dirs);
     for (d, why) in &loaded.left_out {
         eprintln!(
             "warning: run {} is left out of the report:\n  {}",
@@ -289,7 +338,9 @@ pub fn cli(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("{}", why.join("\n"));
     }
     let left_out: Vec<String> = loaded.left_out.iter().map(|(_, w)| w.clone()).collect();
-    let views = views_of(&loaded.runs, loaded.summaries);
+    let pools = pools(&loaded.runs);
+    let summaries = summarise_pools(&pools)?;
+    let views = views_of(&pools, summaries);
     let n_charts = write_findings(&views, &left_out, &args.out)?;
     eprintln!(
         "wrote {} and {n_charts} chart files in {}",
@@ -307,7 +358,8 @@ pub fn after_run(
     format: Format,
     fail_on: Option<FailOn>,
 ) -> anyhow::Result<ExitCode> {
-    let views = views(std::slice::from_ref(run));
+    let pools = pools(std::slice::from_ref(run));
+    let views = views(&pools);
     print_verdict(&views, format)?;
     eprintln!(
         "findings with charts: lfmbench report {}",

@@ -54,6 +54,8 @@ pub fn round_records(model: usize, round: u32, per_round: usize, seed: u64) -> V
                 valid: true,
                 invalid_reason: None,
                 note: None,
+                repetition: rep as u32,
+                repetitions: 10,
             })));
         }
         v.push(rec(Body::Prefill(PrefillSample {
@@ -62,6 +64,8 @@ pub fn round_records(model: usize, round: u32, per_round: usize, seed: u64) -> V
             elapsed_ms: 100.0,
             tokens_per_s: speed * 5000.0 * wobble(k + rep * 11 + 3),
             note: None,
+            repetition: rep as u32,
+            repetitions: 10,
         })));
     }
     for page_cache in [PageCache::Dropped, PageCache::Warm] {

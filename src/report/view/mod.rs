@@ -5,11 +5,12 @@
 //! Everything is ordered deterministically (models by role then suite order, metrics in
 //! a fixed order, rounds ascending), so the same samples give the same report.
 //!
-//! A view keeps no valid sample: once [`summarise`] has run, the run's records can be dropped
-//! (`lfmbench report` over many runs holds the samples of one run at a time), and what
-//! stays is bounded per run — a latency distribution keeps at most [`CDF_POINTS`] of its
-//! values for its chart.
+//! A view keeps no valid sample: once [`summarise`] has run, the runs' records can be
+//! dropped (`lfmbench report` over many runs holds the samples of one pool at a time), and
+//! what stays is bounded per pool — a latency distribution keeps at most [`CDF_POINTS`] of
+//! its values for its chart.
 
+mod basis;
 mod checks;
 mod comparisons;
 mod models;
@@ -17,10 +18,12 @@ mod models;
 use std::collections::BTreeMap;
 
 use crate::metric::{MetricName, Stat, decode_depths};
+use crate::report::pool::Pool;
 use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record, Settle};
 use crate::stats::{self, Estimate, Quantization, Rounds, Sample, StatsError};
 use crate::store::{Skipped, StoredRun};
 use crate::verdict::{self, Completeness, Verdict};
+pub use basis::{Basis, Offload, Quiet, engine_text, isa_text};
 pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
@@ -95,6 +98,14 @@ pub struct PageCacheCounts {
     pub read_back: usize,
     /// Mapped as it happened to be cached (runs before settling, or a server's).
     pub unknown: usize,
+}
+
+/// The measured repetitions per round the samples stored (a run made before repetitions
+/// has 1), each sorted without repeats; empty where no sample of the kind was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RepetitionsSeen {
+    pub decode: Vec<u32>,
+    pub prefill: Vec<u32>,
 }
 
 /// Peak RSS against the model file.
@@ -205,47 +216,75 @@ impl Problems {
     }
 }
 
-/// One stored run, ready to render.
+/// One machine's runs (one run, or several pooled: see `crate::report::pool`), ready to
+/// render.
 #[derive(Debug, Clone)]
 pub struct RunView<'a> {
-    /// The run's identity, inputs and environment. Its `records` and `jobs` may have been
-    /// dropped (see [`summarise`]): renderers use the fields below, never the samples.
+    /// The run the figures come from: the only run, or the pooled runs merged. Its
+    /// `records` and `jobs` may have been dropped (see [`summarise`]): renderers use the
+    /// fields below, never the samples.
     pub run: &'a StoredRun,
-    /// The machine's name in matrices (host label, made unique among the runs).
+    /// The machine's name: its label, with what sets it apart where the label has
+    /// several pools.
     pub machine: String,
+    /// `host.json` `label`.
+    pub label: String,
+    /// Ids of the runs pooled into this view.
+    pub runs: Vec<String>,
+    /// Why these runs are not pooled with other runs of the same label.
+    pub apart: Option<String>,
+    /// Each pooled run's memory-bandwidth probe.
+    pub bandwidths: Vec<Option<f64>>,
+    /// What the verdict rests on besides the models (engine, host, offload, rounds).
+    pub basis: Basis,
+    /// How often the order-statistic intervals cover the truth at this run's round count,
+    /// simulated (`crate::stats::coverage`; seeded, so the same every time); empty
+    /// outside 2..=[`COVERAGE_MAX_ROUNDS`] rounds.
+    pub coverage: Vec<stats::coverage::CoverageRow>,
     pub models: Vec<ModelView>,
     pub comparisons: Vec<Comparison>,
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
     pub page_cache: PageCacheCounts,
+    pub repetitions: RepetitionsSeen,
 }
 
-/// Everything a view computes from a run's samples: what is kept of a run once its
+/// Everything a view computes from its runs' samples: what is kept of a pool once its
 /// samples are dropped.
 #[derive(Debug, Clone)]
 pub struct Summary {
+    pub basis: Basis,
+    pub coverage: Vec<stats::coverage::CoverageRow>,
     pub models: Vec<ModelView>,
     pub comparisons: Vec<Comparison>,
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
     pub page_cache: PageCacheCounts,
+    pub repetitions: RepetitionsSeen,
 }
 
 impl Summary {
-    /// The view of `run` (the run this summary was made from, with or without its
-    /// samples), named `machine` in matrices.
-    pub fn attach(self, run: &StoredRun, machine: String) -> RunView<'_> {
+    /// The view of `pool` (the pool this summary was made from, its runs with or without
+    /// their samples).
+    pub fn attach<'a>(self, pool: &'a Pool<'a>) -> RunView<'a> {
         RunView {
-            run,
-            machine,
+            run: pool.run(),
+            machine: pool.name.clone(),
+            label: pool.label.clone(),
+            runs: pool.run_ids().iter().map(|s| s.to_string()).collect(),
+            apart: pool.apart.clone(),
+            bandwidths: pool.bandwidths.clone(),
+            basis: self.basis,
+            coverage: self.coverage,
             models: self.models,
             comparisons: self.comparisons,
             problems: self.problems,
             completeness: self.completeness,
             verdict: self.verdict,
             page_cache: self.page_cache,
+            repetitions: self.repetitions,
         }
     }
 }
@@ -277,6 +316,25 @@ pub fn ordered_models(run: &StoredRun) -> Vec<(String, Role)> {
     out
 }
 
+/// The measured repetitions per round that decode and prefill samples stored, each
+/// sorted without repeats.
+fn repetitions_seen(records: &[Record]) -> RepetitionsSeen {
+    let mut r = RepetitionsSeen::default();
+    for rec in records {
+        let (seen, n) = match &rec.body {
+            Body::Decode(d) => (&mut r.decode, d.repetitions),
+            Body::Prefill(p) => (&mut r.prefill, p.repetitions),
+            _ => continue,
+        };
+        if !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    r.decode.sort_unstable();
+    r.prefill.sort_unstable();
+    r
+}
+
 fn page_cache_counts(records: &[Record]) -> PageCacheCounts {
     let mut c = PageCacheCounts::default();
     for r in records {
@@ -291,8 +349,38 @@ fn page_cache_counts(records: &[Record]) -> PageCacheCounts {
     c
 }
 
-/// Compute everything the view of `run` shows from its samples.
-pub fn summarise(run: &StoredRun) -> Summary {
+/// Round counts beyond this are not simulated for the methodology (the simulation grows
+/// with the rounds; the order-statistic level only gets closer to exact).
+pub const COVERAGE_MAX_ROUNDS: usize = 50;
+
+/// The simulated coverage at `rounds` rounds ([`stats::coverage::coverage_table`] with
+/// its documented runs and seed): a few hundred milliseconds in a debug build.
+pub fn coverage_at(rounds: usize) -> Vec<stats::coverage::CoverageRow> {
+    if !(2..=COVERAGE_MAX_ROUNDS).contains(&rounds) {
+        return Vec::new();
+    }
+    stats::coverage::coverage_table(
+        stats::coverage::EXPERIMENTS,
+        stats::coverage::SEED,
+        &[rounds],
+    )
+}
+
+/// The shape twins among the run's models: id → the architecture (run.json `twins` or
+/// models.toml `twin`).
+pub fn twins(run: &StoredRun) -> BTreeMap<String, String> {
+    run.meta
+        .models
+        .iter()
+        .chain(run.meta.skipped.iter().map(|s| &s.model))
+        .filter_map(|id| run.twin_of(id).map(|of| (id.clone(), of.to_string())))
+        .collect()
+}
+
+/// Compute everything the view of `pool` shows from its runs' samples; `machines`:
+/// every machine label the report covers (for the device-matrix deliverable).
+pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
+    let run = pool.run();
     let models: Vec<ModelView> = ordered_models(run)
         .into_iter()
         .map(|(id, role)| model_view(run, &id, role))
@@ -305,17 +393,25 @@ pub fn summarise(run: &StoredRun) -> Summary {
             .collect(),
         None => Vec::new(),
     };
-    let completeness = completeness(run, &models, &comparisons);
+    let completeness = completeness(run, &models, &comparisons, machines);
+    let twins = twins(run);
+    let contended = verdict::noise::contended_jobs(&run.jobs);
     let verdict = verdict::evaluate(&verdict::Inputs {
         suite: &run.suite,
         records: &run.records,
         models: &run.meta.models,
         skipped: &run.meta.skipped,
         completeness: Some(&completeness),
+        twins: &twins,
+        contended: &contended,
     });
+    let ids = pool.run_ids();
     Summary {
+        basis: basis::basis(run, &ids),
+        coverage: coverage_at(run.meta.rounds as usize),
         problems: problems(run),
         page_cache: page_cache_counts(&run.records),
+        repetitions: repetitions_seen(&run.records),
         models,
         comparisons,
         completeness,
@@ -323,24 +419,10 @@ pub fn summarise(run: &StoredRun) -> Summary {
     }
 }
 
-/// Build the view of one run; `machine` is its (unique) name in matrices.
-pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
-    summarise(run).attach(run, machine)
-}
-
-/// Machine names for several runs: the host label, with the run id added where two
-/// runs share a label.
-pub fn machine_names(runs: &[StoredRun]) -> Vec<String> {
-    runs.iter()
-        .map(|r| {
-            let dup = runs.iter().filter(|o| o.host.label == r.host.label).count() > 1;
-            if dup {
-                format!("{} ({})", r.host.label, r.meta.id)
-            } else {
-                r.host.label.clone()
-            }
-        })
-        .collect()
+/// Build the view of one pool; `machines`: every machine label the report covers (for
+/// the device-matrix deliverable).
+pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
+    summarise(pool, machines).attach(pool)
 }
 
 /// The criterion (absolute, on the candidate) whose target a latency chart draws.
