@@ -37,6 +37,7 @@ n_batch = 64
 kind = "decode"
 tokens = 4
 depths = [0]
+repetitions = 1
 "#
     )
 }

@@ -84,6 +84,7 @@ n_batch = 64
 kind = "decode"
 tokens = 4
 depths = [0]
+repetitions = 1
 "#;
 
 #[test]
