@@ -85,6 +85,11 @@ pub fn round_records(model: usize, round: u32, per_round: usize, seed: u64) -> V
         model_file_bytes: 250 << 20,
         use_mmap: true,
         page_cache: Some(Settle::Settled),
+        peak_bytes: None,
+        peak_source: None,
+        phys_footprint_bytes: None,
+        phys_footprint_peak_bytes: None,
+        gpu_bytes: None,
     })));
     for p in 0..per_round.saturating_sub(FIXED_PER_ROUND) as u64 {
         let itl: Vec<f64> = (0..u64::from(CHAT_TOKENS - 1))

@@ -13,6 +13,7 @@
 mod basis;
 mod checks;
 mod comparisons;
+mod gpu;
 mod models;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ pub use basis::{Basis, Offload, Quiet, engine_text, isa_text};
 pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
+pub use gpu::{GpuView, Layers, ModelGpu};
 use models::model_view;
 pub use models::{cdf_points, metric_list};
 
@@ -116,6 +118,10 @@ pub struct MemoryView {
     pub max: f64,
     pub file_bytes: u64,
     pub use_mmap: bool,
+    /// Peak memory as the platform counts it (`memory.peak_bytes`), where a record's
+    /// figure differs from its peak RSS (macOS footprint, GPU buffers added): the median
+    /// and the sources the records name.
+    pub platform: Option<(Estimate, Vec<String>)>,
 }
 
 /// Cold starts of one page-cache state.
@@ -248,6 +254,8 @@ pub struct RunView<'a> {
     pub verdict: Verdict,
     pub page_cache: PageCacheCounts,
     pub repetitions: RepetitionsSeen,
+    /// The devices, each model's placement, and whether a GPU asked for was used.
+    pub gpu: GpuView,
 }
 
 /// Everything a view computes from its runs' samples: what is kept of a pool once its
@@ -263,6 +271,7 @@ pub struct Summary {
     pub verdict: Verdict,
     pub page_cache: PageCacheCounts,
     pub repetitions: RepetitionsSeen,
+    pub gpu: GpuView,
 }
 
 impl Summary {
@@ -285,6 +294,7 @@ impl Summary {
             verdict: self.verdict,
             page_cache: self.page_cache,
             repetitions: self.repetitions,
+            gpu: self.gpu,
         }
     }
 }
@@ -381,7 +391,9 @@ pub fn twins(run: &StoredRun) -> BTreeMap<String, String> {
 /// every machine label the report covers (for the device-matrix deliverable).
 pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
     let run = pool.run();
-    let models: Vec<ModelView> = ordered_models(run)
+    let ordered = ordered_models(run);
+    let model_ids: Vec<String> = ordered.iter().map(|(id, _)| id.clone()).collect();
+    let models: Vec<ModelView> = ordered
         .into_iter()
         .map(|(id, role)| model_view(run, &id, role))
         .collect();
@@ -406,8 +418,11 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
         contended: &contended,
     });
     let ids = pool.run_ids();
+    let gpu = gpu::gpu_view(run, &model_ids);
+    let mut basis = basis::basis(run, &ids);
+    basis.offload = gpu::with_records(basis.offload, &gpu);
     Summary {
-        basis: basis::basis(run, &ids),
+        basis,
         coverage: coverage_at(run.meta.rounds as usize),
         problems: problems(run),
         page_cache: page_cache_counts(&run.records),
@@ -416,6 +431,7 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
         comparisons,
         completeness,
         verdict,
+        gpu,
     }
 }
 
