@@ -230,11 +230,31 @@ fn a_hanging_model_is_killed_at_its_timeout() {
 #[test]
 fn a_model_whose_every_job_times_out_exits_5_and_names_it() {
     let sb = Sandbox::new();
+    // Light work, so that the healthy model finishes well inside the timeout on a busy host.
     sb.write(
         "suite.toml",
-        &tiny_suite("")
-            .replace("timeout_s = 120", "timeout_s = 20")
-            .replace("rounds = 2", "rounds = 1"),
+        r#"
+[suite]
+name = "tiny"
+candidate = "smol"
+baseline = "gemma"
+rounds = 1
+warmup = 0
+timeout_s = 20
+
+[backend]
+n_ctx = 256
+n_batch = 64
+
+[[workload]]
+kind = "decode"
+tokens = 4
+depths = [0]
+repetitions = 1
+
+[[workload]]
+kind = "cold_start"
+"#,
     );
     let o = sb
         .cmd(&["run", "suite.toml", "--keep-going"])
@@ -243,7 +263,7 @@ fn a_model_whose_every_job_times_out_exits_5_and_names_it() {
         .expect("run");
     assert_eq!(o.status.code(), Some(5), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    for w in ["decode@0", "decode@64", "prefill", "chat", "cold_start", "memory"] {
+    for w in ["decode@0", "cold_start", "memory"] {
         assert!(
             err.contains(&format!(
                 "MEASURED NOTHING smol {w}: timeout: timed out after 20 s"
@@ -259,7 +279,7 @@ fn a_model_whose_every_job_times_out_exits_5_and_names_it() {
             .iter()
             .filter(|r| r["model"] == "gemma" && r["kind"] == "decode" && r["valid"] == true)
             .count(),
-        2
+        1
     );
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("NOT MEASURED"), "{}", text(&o));
