@@ -682,6 +682,7 @@ mod tests {
             n_batch: 128,
             elapsed_ms: 40.0,
             tokens_per_s: 1600.0,
+            ttft_ms: None,
             note: None,
         };
         annotate_prefill(&mut p, &exchange(None, None, 1));
@@ -696,6 +697,7 @@ mod tests {
             n_batch: 128,
             elapsed_ms: 40.0,
             tokens_per_s: 1600.0,
+            ttft_ms: None,
             note: None,
         };
         let t = Timings {

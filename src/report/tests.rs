@@ -226,6 +226,9 @@ fn a_latency_target_is_drawn_when_a_criterion_sets_one() {
         critical: false,
         no_go: None,
         definition: None,
+        at: None,
+        candidate: None,
+        baseline: None,
     });
     let v = views(std::slice::from_ref(&run));
     let edge = &v[0].verdict.criteria[2];
@@ -244,6 +247,7 @@ fn zero_token(model: &str, round: u32) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Chat(ChatSample {
             prompt_index: 0,
             note: None,

@@ -13,6 +13,10 @@
 //! - NOT MEASURED — no valid sample at all (model skipped, every round failed, the
 //!   workload not in the suite). Never a silent pass.
 //!
+//! A criterion judges the suite's candidate and baseline at the named point unless it
+//! names another pair (`candidate`, `baseline`) or a sweep point (`at = { threads = 1 }`,
+//! see `crate::config::sweep`); the report states the point.
+//!
 //! `min` and `max` have no interval (they are observed extremes) and are decided on the
 //! value itself; so is `report.complete`, which the report computes (1 when every
 //! required section has measured data) and hands in as [`Completeness`].
@@ -40,7 +44,7 @@ mod types;
 pub use criterion::criterion;
 pub use decision::{decide, evaluate, why};
 pub use format::{fmt_num, fmt_value, stat_label};
-pub use types::{Completeness, CriterionResult, Decision, Inputs, State, Verdict};
+pub use types::{Completeness, CriterionResult, Decision, Inputs, Named, State, Verdict};
 
 #[cfg(test)]
 mod tests;

@@ -30,6 +30,7 @@ fn decode(model: &str, round: u32, tps: f64) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Decode(DecodeSample {
             depth: 0,
             note: None,
@@ -47,6 +48,7 @@ fn memory(model: &str, round: u32, bytes: u64) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Memory(MemorySample {
             peak_rss_bytes: bytes,
             source: "test".into(),
@@ -61,6 +63,7 @@ fn chat(model: &str, round: u32, ttft: f64, n: u32) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Chat(ChatSample {
             prompt_index: 0,
             note: None,
@@ -84,6 +87,7 @@ fn failure(model: &str, round: u32) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Failure(FailureRecord {
             stage: "bench".into(),
             reason: "killed by signal 11".into(),
@@ -110,6 +114,7 @@ fn run(suite: &Suite, records: &[Record]) -> Verdict {
             sections: 3,
             missing: vec![],
         }),
+        named: None,
     })
 }
 
@@ -241,6 +246,7 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
         models: &models,
         skipped: &skipped,
         completeness: None,
+        named: None,
     });
     assert_eq!(v.criteria[0].state, State::NotMeasured);
     assert!(
@@ -333,6 +339,7 @@ target = 1.0
         models: &models,
         skipped: &[],
         completeness: Some(&missing),
+        named: None,
     };
     let c = &evaluate(&inputs).criteria[0];
     assert_eq!(c.state, State::Fail);
@@ -400,6 +407,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
             v.push(Record {
                 model: c.clone(),
                 round: r,
+                point: Default::default(),
                 body: Body::ColdStart(ColdStartSample {
                     page_cache: PageCache::Dropped,
                     resident_before: Some(0.0),
@@ -425,6 +433,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
             models: &models,
             skipped: &[],
             completeness: Some(&done),
+            named: None,
         })
     };
     let v = decide(&build(2.5));

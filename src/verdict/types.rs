@@ -6,10 +6,12 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::config::Suite;
+use std::collections::BTreeMap;
+
+use crate::config::{Resolved, Suite};
 use crate::sample::Record;
 use crate::stats::Estimate;
-use crate::store::Skipped;
+use crate::store::{FileFacts, Skipped};
 
 /// The state of one criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,6 +91,9 @@ pub struct CriterionResult {
     pub baseline: Option<String>,
     pub op: String,
     pub target: f64,
+    /// The configuration judged when it is not the named point ("threads 1").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
     pub critical: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_go: Option<f64>,
@@ -145,4 +150,15 @@ pub struct Inputs<'a> {
     pub skipped: &'a [Skipped],
     /// The report's own completeness; `None` leaves `report.complete` NOT MEASURED.
     pub completeness: Option<&'a Completeness>,
+    /// Each model's named settings and file (run.json), to find the records of a
+    /// criterion's `at`: a value equal to the named one is the named point. `None`: every
+    /// `at` value is taken as a sweep point.
+    pub named: Option<Named<'a>>,
+}
+
+/// The named point of each model of a run: its settings and its file's facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Named<'a> {
+    pub settings: &'a BTreeMap<String, Resolved>,
+    pub files: &'a BTreeMap<String, FileFacts>,
 }

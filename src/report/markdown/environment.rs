@@ -100,17 +100,27 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
     }
     let _ = writeln!(out, "Workloads of the suite, as run:\n");
     for w in &v.run.suite.workloads {
-        let text = match w {
-            crate::config::Workload::Decode { tokens, depths } => format!(
-                "decode: {tokens} tokens one at a time at depth {}",
-                depths
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+        let list = |v: &[u32]| {
+            v.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut text = match w {
+            crate::config::Workload::Decode { tokens, depths, .. } => format!(
+                "decode: {tokens} tokens one at a time at depth {}{}",
+                list(depths),
+                if depths.len() > 1 {
+                    " (each depth in a process of its own, its context sized to depth + tokens)"
+                } else {
+                    ""
+                }
             ),
-            crate::config::Workload::Prefill { tokens } => {
-                format!("prefill: {tokens} prompt tokens")
+            crate::config::Workload::Prefill { tokens, .. } => {
+                format!(
+                    "prefill: {} prompt tokens, then the first token",
+                    list(tokens.values())
+                )
             }
             crate::config::Workload::Chat {
                 max_tokens,
@@ -126,7 +136,32 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
                     cell(prompt)
                 )
             }
+            crate::config::Workload::Sustained {
+                duration_s,
+                window_s,
+                cooldown_s,
+                chunk,
+                rounds,
+            } => format!(
+                "sustained: {duration_s} s of decode without a pause in windows of {window_s} s after {cooldown_s} s idle, context restarted every {chunk} tokens, in the first {rounds} round(s)"
+            ),
         };
+        if let Some(sw) = w.sweep(b.sweep.as_ref()) {
+            let mut parts = Vec::new();
+            if !sw.threads.is_empty() {
+                parts.push(format!("threads {}", list(&sw.threads)));
+            }
+            if !sw.n_batch.is_empty() {
+                parts.push(format!("n_batch {}", list(&sw.n_batch)));
+            }
+            if !sw.quant.is_empty() {
+                parts.push(format!("quant {}", sw.quant.join(", ")));
+            }
+            text.push_str(&format!(
+                "; swept over {} (each alone, the rest at the named point)",
+                parts.join("; ")
+            ));
+        }
         let _ = writeln!(out, "- {text}");
     }
     out.push('\n');

@@ -241,6 +241,10 @@ pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
         models: &run.meta.models,
         skipped: &run.meta.skipped,
         completeness: Some(&completeness),
+        named: Some(verdict::Named {
+            settings: &run.meta.settings,
+            files: &run.meta.files,
+        }),
     });
     RunView {
         run,
