@@ -329,6 +329,25 @@ pub fn decode_depths<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<u
     depths
 }
 
+/// The prefill metrics of some records: pooled over prompts when they measured one length,
+/// one per length (prefill tok/s, then TTFT) when they measured several.
+pub fn prefill_metrics<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<MetricName> {
+    let lengths = prefill_lengths(records);
+    if lengths.len() < 2 {
+        return vec![MetricName::PrefillTokensPerS];
+    }
+    let mut v: Vec<MetricName> = lengths
+        .iter()
+        .map(|&tokens| MetricName::PrefillAtTokensPerS { tokens })
+        .collect();
+    v.extend(
+        lengths
+            .iter()
+            .map(|&tokens| MetricName::PrefillTtftMs { tokens }),
+    );
+    v
+}
+
 /// The prefill prompt lengths `records` measured at the named point, in order, each once.
 pub fn prefill_lengths<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<u32> {
     let mut v: Vec<u32> = records

@@ -173,7 +173,12 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
                     });
                 }
             }
-            for w in loaded.suite.workloads.iter().filter(|_| backend == BackendKind::Llama) {
+            for w in loaded
+                .suite
+                .workloads
+                .iter()
+                .filter(|_| backend == BackendKind::Llama)
+            {
                 if let Workload::Sustained {
                     duration_s,
                     window_s,
@@ -416,15 +421,26 @@ window_s = 2
         assert_eq!(d.point.depth, Some(1024));
         assert!(matches!(&d.part, Part::Bench { workloads } if workloads.len() == 1));
         // The named bench runs the prefill, not the depth sweep.
-        assert!(matches!(&job("bench").part, Part::Bench { workloads } if workloads.iter().all(|w| w.kind() == "prefill")));
+        assert!(
+            matches!(&job("bench").part, Part::Bench { workloads } if workloads.iter().all(|w| w.kind() == "prefill"))
+        );
         // threads 1 runs decode (backend sweep); prefill has its own sweep (n_batch only).
         let t = job("bench@threads=1");
         assert_eq!(t.settings.threads, 1);
-        assert!(matches!(&t.part, Part::Bench { workloads } if workloads.iter().map(|w| w.kind()).collect::<Vec<_>>() == ["decode"]));
+        assert!(
+            matches!(&t.part, Part::Bench { workloads } if workloads.iter().map(|w| w.kind()).collect::<Vec<_>>() == ["decode"])
+        );
         assert_eq!(job("bench@quant=Q8_0").path, PathBuf::from("a-q8_0.gguf"));
         let nb = job("bench@n_batch=64");
         assert_eq!((nb.settings.n_batch, nb.settings.threads), (64, 2));
-        assert!(matches!(job("sustained").part, Part::Sustained { duration_s: 10, window_s: 2, .. }));
+        assert!(matches!(
+            job("sustained").part,
+            Part::Sustained {
+                duration_s: 10,
+                window_s: 2,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -19,8 +19,8 @@ pub struct Host {
     /// Measured memory read bandwidth in GB/s (see `measure::bandwidth`), if probed.
     #[serde(default)]
     pub memory_bandwidth_gbps: Option<f64>,
-    /// The hypervisor this host runs under and how that was told (`measure::virt`);
-    /// absent on bare metal, or in runs made before it was recorded.
+    /// The hypervisor this host runs under and how that was told (`measure::virt`),
+    /// "none" when nothing says it is a VM; absent in runs made before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtualization: Option<String>,
 }
@@ -74,6 +74,6 @@ pub fn fingerprint() -> Host {
         arch,
         lfmbench_version: env!("CARGO_PKG_VERSION").to_string(),
         memory_bandwidth_gbps: None,
-        virtualization: super::virt::detect(),
+        virtualization: Some(super::virt::detect().unwrap_or_else(|| "none".into())),
     }
 }

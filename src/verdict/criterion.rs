@@ -108,9 +108,7 @@ fn generated_definition(c: &Criterion, metric: MetricName, stat: Stat, baseline:
             format!("peak RSS of the process that decoded at context depth {depth}")
         }
         MetricName::SustainedTokensPerS => "decode tokens/s of the sustained-load windows".into(),
-        MetricName::SustainedRatio => {
-            "sustained decode rate, last minute ÷ first minute".into()
-        }
+        MetricName::SustainedRatio => "sustained decode rate, last minute ÷ first minute".into(),
     };
     let what = match &c.at {
         Some(at) => format!("{what}, at {}", at.label()),

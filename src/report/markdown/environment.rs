@@ -48,6 +48,14 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
                 .map_or("not probed".into(), |b| format!("{b:.1} GB/s")),
         ),
         ("OS", format!("{} (kernel {})", host.os, host.kernel)),
+        (
+            "Virtual machine",
+            match host.virtualization.as_deref() {
+                None => "not recorded".into(),
+                Some("none") => "no (nothing says so)".into(),
+                Some(v) => format!("yes: {v}"),
+            },
+        ),
         ("Architecture", host.arch.clone()),
         ("lfmbench", host.lfmbench_version.clone()),
         (

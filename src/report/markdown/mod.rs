@@ -3,7 +3,8 @@
 //!
 //! This file puts the document together ([`render`]) and writes each run's opening lines;
 //! every section is its own file, named after its heading: `verdict` (the verdict at the
-//! top), `device_matrix` (several runs), then per run `results`, `comparisons`, `charts`,
+//! top), `device_matrix` (several runs), then per run `results`, `comparisons` (with the
+//! suite's further pairs), `charts`, `curves` (the sweeps), `sustained`, `size`,
 //! `memory`, `roofline`, `cold_start`, `latency`, `validity`, `twins`, `environment`,
 //! `completeness`, and last `methodology`. `text` holds the cell and number formatting
 //! they share.
@@ -12,6 +13,7 @@ mod charts;
 mod cold_start;
 mod comparisons;
 mod completeness;
+mod curves;
 mod device_matrix;
 mod environment;
 mod latency;
@@ -19,6 +21,8 @@ mod memory;
 mod methodology;
 mod results;
 mod roofline;
+mod size;
+mod sustained;
 mod text;
 mod twins;
 mod validity;
@@ -30,6 +34,7 @@ use self::charts::charts_section;
 use self::cold_start::cold_start;
 use self::comparisons::comparisons;
 use self::completeness::completeness;
+use self::curves::curves;
 use self::device_matrix::device_matrix;
 use self::environment::environment;
 use self::latency::latency;
@@ -37,6 +42,8 @@ use self::memory::memory;
 use self::methodology::methodology;
 use self::results::per_model;
 use self::roofline::roofline;
+use self::size::size;
+use self::sustained::sustained;
 use self::text::heading;
 use self::twins::twins;
 use self::validity::validity;
@@ -94,6 +101,9 @@ fn run_sections(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: usize
     per_model(out, v, h);
     comparisons(out, v, h);
     charts_section(out, charts, h);
+    curves(out, v, charts, h);
+    sustained(out, v, charts, h);
+    size(out, v, charts, h);
     memory(out, v, charts, h);
     roofline(out, v, h);
     cold_start(out, v, charts, h);

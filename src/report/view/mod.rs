@@ -7,7 +7,10 @@
 
 mod checks;
 mod comparisons;
+pub mod curves;
 mod models;
+mod size;
+mod sustained;
 
 use std::collections::BTreeMap;
 
@@ -19,8 +22,11 @@ use crate::verdict::{self, Completeness, Verdict};
 pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
+pub use curves::Curves;
 pub use models::metric_list;
 use models::model_view;
+pub use size::SizeRow;
+pub use sustained::{SustainedModel, SustainedView};
 
 /// What a model is in its suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -188,6 +194,12 @@ pub struct RunView<'a> {
     pub machine: String,
     pub models: Vec<ModelView>,
     pub comparisons: Vec<Comparison>,
+    /// The suite's further pairs (`pairs`): (candidate, its comparison with the other).
+    pub pairs: Vec<(String, Comparison)>,
+    pub curves: Curves,
+    pub sustained: Option<SustainedView>,
+    /// Every model whose file's size was recorded, smallest first.
+    pub sizes: Vec<SizeRow>,
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
@@ -235,6 +247,20 @@ pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
         None => Vec::new(),
     };
     let completeness = completeness(run, &models, &comparisons);
+    let pairs = curves::pairs(run)
+        .into_iter()
+        .skip_while(|(a, b)| *a == run.suite.suite.candidate && *b == run.suite.suite.baseline)
+        .filter_map(|(a, b)| {
+            let (x, y) = (
+                models.iter().find(|m| m.id == a)?,
+                models.iter().find(|m| m.id == b)?,
+            );
+            Some((a.clone(), comparison(run, x, y)))
+        })
+        .collect();
+    let curves = curves::curves(run, &models);
+    let sustained = sustained::sustained(run, &models);
+    let sizes = size::size_rows(run, &models);
     let verdict = verdict::evaluate(&verdict::Inputs {
         suite: &run.suite,
         records: &run.records,
@@ -250,8 +276,12 @@ pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
         run,
         machine,
         problems: problems(run),
-        models,
         comparisons,
+        pairs,
+        curves,
+        sustained,
+        sizes,
+        models,
         completeness,
         verdict,
     }
