@@ -185,8 +185,10 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
                     cooldown_s,
                     chunk,
                     rounds,
+                    models,
                 } = w
                     && round < *rounds
+                    && (models.is_empty() || models.contains(&m.id))
                 {
                     out.push(PlannedJob {
                         key: key("sustained"),

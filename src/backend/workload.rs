@@ -87,9 +87,10 @@ struct Sustained {
 }
 
 /// Decode without a pause for the stated time: each context restarted after `chunk`
-/// tokens, every token's timestamp counted into its window, each window sent as soon as
-/// it is over (with the CPU frequency and temperature read then), so a crash keeps the
-/// windows before it. Tokens after the end are not counted.
+/// tokens (the last ones cut to what fits the time left), every token's timestamp counted
+/// into its window, each window sent as soon as it is over (with the CPU frequency and
+/// temperature read then), so a crash keeps the windows before it. Tokens after the end
+/// are not counted.
 fn sustained(
     s: &mut dyn Session,
     job: &Job,
@@ -111,16 +112,27 @@ fn sustained(
     let mut sent = 0usize;
     let t0 = Instant::now();
     let secs = |at: Instant| at.duration_since(t0).as_secs_f64();
+    let mut generated = 0u64;
     while secs(Instant::now()) < duration {
+        // The last contexts are cut to what the measured rate fits in the time left, so
+        // the run ends near its stated duration (not a whole chunk later).
+        let now = secs(Instant::now());
+        let n = if generated == 0 || now <= 0.0 {
+            spec.chunk
+        } else {
+            let fits = (generated as f64 / now * (duration - now) * 1.05).ceil() as u32 + 1;
+            fits.clamp(2, spec.chunk)
+        };
         s.reset()?;
         let p = s.synthetic_prompt(1)?;
         s.prefill(&p)?;
-        s.generate(spec.chunk, Eog::Ignore, &mut |e: TokenEvent| {
+        let g = s.generate(n, Eog::Ignore, &mut |e: TokenEvent| {
             let i = (secs(e.at) / window) as usize;
             if let Some(c) = counts.get_mut(i) {
                 *c += 1;
             }
         })?;
+        generated += u64::from(g.n_generated);
         let now = secs(Instant::now());
         // Windows that are over: read the machine's state once for them, then send.
         let over = ((now / window) as usize).min(n_windows);

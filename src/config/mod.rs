@@ -631,9 +631,19 @@ fn validate_sweeps(l: &Loaded) -> Result<(), ConfigError> {
             window_s,
             chunk,
             rounds,
+            models,
             ..
         } = w
         {
+            let ids = l.model_ids();
+            if let Some(x) = models.iter().find(|x| !ids.contains(x)) {
+                return Err(ConfigError::new(
+                    p,
+                    format!("sustained workload: `{x}` is not a model of the suite"),
+                )
+                .at_text(t, &format!("\"{x}\""))
+                .help("list ids of [suite] (candidate, baseline, others), or remove `models` to run it for every model"));
+            }
             let bad = if *window_s == 0 {
                 Some("window_s = 0: a window must last at least a second")
             } else if duration_s < window_s {
@@ -859,6 +869,72 @@ mod tests {
             dir.path().join("certs/ca.pem"),
             "resolved beside models.toml"
         );
+    }
+
+    #[test]
+    fn every_shipped_suite_loads_against_models_toml() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut n = 0;
+        for e in std::fs::read_dir(root.join("suites")).expect("suites/") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                load(&p, &root.join("models.toml")).unwrap_or_else(|e| panic!("{e}"));
+                n += 1;
+            }
+        }
+        assert!(n >= 3, "phase0, smoke and family at least");
+    }
+
+    /// The family suite pairs each LFM2 size with the Qwen3 and the Gemma3 size nearest in
+    /// parameters, by the catalogue's counts.
+    #[test]
+    fn family_pairs_are_the_nearest_peers_in_parameters() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let l = load(&root.join("suites/family.toml"), &root.join("models.toml"))
+            .expect("family loads");
+        let params = |id: &str| -> f64 {
+            let twin = l
+                .model(id)
+                .and_then(|m| m.twin.clone())
+                .unwrap_or_else(|| id.into());
+            crate::twin::catalogue::find(&twin)
+                .unwrap_or_else(|| panic!("{id} not in the catalogue"))
+                .n_params as f64
+        };
+        let ids = l.model_ids();
+        let fam = |f: &str| -> Vec<String> {
+            ids.iter()
+                .filter(|id| l.model(id).is_some_and(|m| m.family == f))
+                .cloned()
+                .collect()
+        };
+        let mut pairs: Vec<(String, String)> = l
+            .suite
+            .suite
+            .pairs
+            .iter()
+            .map(|[a, b]| (a.clone(), b.clone()))
+            .collect();
+        pairs.push((
+            l.suite.suite.candidate.clone(),
+            l.suite.suite.baseline.clone(),
+        ));
+        for lfm in fam("lfm2") {
+            for peers in [fam("qwen3"), fam("gemma3")] {
+                let nearest = peers
+                    .iter()
+                    .min_by(|a, b| {
+                        let d = |x: &String| (params(x) - params(&lfm)).abs();
+                        d(a).total_cmp(&d(b))
+                    })
+                    .expect("a peer");
+                assert!(
+                    pairs.contains(&(lfm.clone(), nearest.clone())),
+                    "{lfm} is not paired with its nearest peer {nearest}"
+                );
+            }
+        }
+        assert_eq!(pairs.len(), 2 * fam("lfm2").len(), "{pairs:?}");
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub enum Workload {
     },
     /// Decode without a pause for `duration_s` after `cooldown_s` of idling, counting the
     /// rate per window of `window_s` (thermal throttling shows as a falling rate). Runs in
-    /// a process of its own, in the first `rounds` rounds.
+    /// a process of its own, in the first `rounds` rounds, for `models` (default: all).
     Sustained {
         #[serde(default = "default_duration")]
         duration_s: u32,
@@ -110,6 +110,9 @@ pub enum Workload {
         chunk: u32,
         #[serde(default = "default_sustained_rounds")]
         rounds: u32,
+        /// Which models run it (ids of the suite); empty: every model.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        models: Vec<String>,
     },
 }
 

@@ -107,6 +107,13 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         let _ = writeln!(out, "- Override for {}", cell(&o));
     }
     let _ = writeln!(out, "Workloads of the suite, as run:\n");
+    // How the run really ran (runs before per-depth processes and first tokens did not).
+    let per_depth = v.run.records.iter().any(|r| r.point.depth.is_some());
+    let first_token = v
+        .run
+        .records
+        .iter()
+        .any(|r| matches!(&r.body, crate::sample::Body::Prefill(p) if p.ttft_ms.is_some()));
     for w in &v.run.suite.workloads {
         let list = |v: &[u32]| {
             v.iter()
@@ -118,7 +125,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
             crate::config::Workload::Decode { tokens, depths, .. } => format!(
                 "decode: {tokens} tokens one at a time at depth {}{}",
                 list(depths),
-                if depths.len() > 1 {
+                if depths.len() > 1 && per_depth {
                     " (each depth in a process of its own, its context sized to depth + tokens)"
                 } else {
                     ""
@@ -126,8 +133,13 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
             ),
             crate::config::Workload::Prefill { tokens, .. } => {
                 format!(
-                    "prefill: {} prompt tokens, then the first token",
-                    list(tokens.values())
+                    "prefill: {} prompt tokens{}",
+                    list(tokens.values()),
+                    if first_token {
+                        ", then the first token"
+                    } else {
+                        ""
+                    }
                 )
             }
             crate::config::Workload::Chat {
@@ -150,8 +162,18 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
                 cooldown_s,
                 chunk,
                 rounds,
+                models,
             } => format!(
-                "sustained: {duration_s} s of decode without a pause in windows of {window_s} s after {cooldown_s} s idle, context restarted every {chunk} tokens, in the first {rounds} round(s)"
+                "sustained: {duration_s} s of decode without a pause in windows of {window_s} s after {cooldown_s} s idle, context restarted every {chunk} tokens, in the first {rounds} round(s), for {}",
+                if models.is_empty() {
+                    "every model".to_string()
+                } else {
+                    models
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             ),
         };
         if let Some(sw) = w.sweep(b.sweep.as_ref()) {

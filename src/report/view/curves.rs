@@ -574,3 +574,83 @@ pub fn has_sweeps(run: &StoredRun) -> bool {
             _ => false,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{Interval, Method};
+
+    fn est(lo: f64, point: f64, hi: f64) -> Result<Estimate, String> {
+        Ok(Estimate {
+            point,
+            interval: Some(Interval {
+                lo,
+                hi,
+                level: 0.95,
+                method: Method::OrderStatistics,
+            }),
+            n: 5,
+            rounds: 5,
+            no_interval: None,
+        })
+    }
+
+    fn curve(points: Vec<(f64, Result<Estimate, String>)>) -> RatioCurve {
+        RatioCurve {
+            candidate: "lfm2".into(),
+            baseline: "qwen3".into(),
+            colour: 0,
+            points: points
+                .into_iter()
+                .map(|(x, e)| (x, x.to_string(), e))
+                .collect(),
+        }
+    }
+
+    fn gate(value: f64, higher_passes: bool) -> Gate {
+        Gate {
+            value,
+            label: "target".into(),
+            higher_passes,
+        }
+    }
+
+    #[test]
+    fn the_crossing_is_where_the_interval_stays_clear_to_the_deepest_depth() {
+        // 1.9× [1.8–2.0] at 0, straddling at 512, clear above from 1024 on.
+        let r = curve(vec![
+            (0.0, est(1.8, 1.9, 1.95)),
+            (512.0, est(1.9, 2.1, 2.3)),
+            (1024.0, est(2.2, 2.6, 2.9)),
+            (2048.0, est(3.5, 4.4, 5.0)),
+        ]);
+        let c = crossing(&r, &gate(2.0, true));
+        assert_eq!(
+            c.sides,
+            [
+                (0, Rel::Short),
+                (512, Rel::Straddles),
+                (1024, Rel::Clear),
+                (2048, Rel::Clear)
+            ]
+        );
+        assert_eq!(c.clear_from, Some(1024));
+        // Against the NO-GO line it is clear everywhere.
+        assert_eq!(crossing(&r, &gate(1.5, true)).clear_from, Some(0));
+        // A dip at the deepest point: not clear at the end, so no crossing depth.
+        let mut dip = r.clone();
+        dip.points[3].2 = est(1.9, 2.1, 2.4);
+        assert_eq!(crossing(&dip, &gate(2.0, true)).clear_from, None);
+        // A gate on the lower side (memory ratio <= 0.5): clear when the interval is below.
+        let m = curve(vec![
+            (0.0, est(0.6, 0.65, 0.7)),
+            (4096.0, est(0.3, 0.35, 0.4)),
+        ]);
+        let c = crossing(&m, &gate(0.5, false));
+        assert_eq!(c.sides, [(0, Rel::Short), (4096, Rel::Clear)]);
+        assert_eq!(c.clear_from, Some(4096));
+        // No interval is not a crossing.
+        let one = curve(vec![(0.0, Err("no samples".into()))]);
+        assert_eq!(crossing(&one, &gate(2.0, true)).sides, [(0, Rel::Unknown)]);
+    }
+}
