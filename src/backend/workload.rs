@@ -141,10 +141,10 @@ fn sustained(
                 crate::measure::thermal::cpu_mhz(),
                 crate::measure::thermal::temp_c(),
             );
-            for i in sent..over {
-                out(WorkerMsg::Record(job.record(Body::Sustained(window_of(
-                    spec, i, counts[i], mhz, temp,
-                )))))?;
+            for (i, n) in counts.iter().enumerate().take(over).skip(sent) {
+                out(WorkerMsg::Record(
+                    job.record(Body::Sustained(window_of(spec, i, *n, mhz, temp))),
+                ))?;
             }
             sent = over;
         }
@@ -153,10 +153,10 @@ fn sustained(
         crate::measure::thermal::cpu_mhz(),
         crate::measure::thermal::temp_c(),
     );
-    for i in sent..n_windows {
-        out(WorkerMsg::Record(job.record(Body::Sustained(window_of(
-            spec, i, counts[i], mhz, temp,
-        )))))?;
+    for (i, n) in counts.iter().enumerate().skip(sent) {
+        out(WorkerMsg::Record(
+            job.record(Body::Sustained(window_of(spec, i, *n, mhz, temp))),
+        ))?;
     }
     Ok(())
 }

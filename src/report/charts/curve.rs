@@ -10,13 +10,16 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::font::FONT;
 use super::style::{DrawResult, TARGET, color, grid, label_style, legend, tick};
 
+/// A point of a line: (x, y, its interval).
+pub type Pt = (f64, f64, Option<(f64, f64)>);
+
 /// One line of a panel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     pub label: String,
     pub colour: usize,
     /// (x, y, interval); sorted by x.
-    pub points: Vec<(f64, f64, Option<(f64, f64)>)>,
+    pub points: Vec<Pt>,
     /// Intervals as a shaded band instead of whiskers.
     pub band: bool,
     /// Drawn dashed, without markers (an ideal or a reference curve).

@@ -4,7 +4,7 @@
 //! sustained decode against time; speed and memory against model size. No drawing: each
 //! figure is a list of [`Panel`]s for [`super::curve`].
 
-use super::curve::{Line, Panel, Rule};
+use super::curve::{Line, Panel, Pt, Rule};
 use super::figures::Figure;
 use crate::report::view::RunView;
 use crate::report::view::curves::{Crossing, ModelCurve, RatioCurve};
@@ -13,7 +13,7 @@ use crate::verdict::fmt_num;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-fn pt(x: f64, e: &Estimate, scale: f64) -> (f64, f64, Option<(f64, f64)>) {
+fn pt(x: f64, e: &Estimate, scale: f64) -> Pt {
     (
         x,
         e.point / scale,
@@ -311,8 +311,7 @@ pub fn sweep_figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figu
                 families.push(&r.family);
             }
         }
-        type Get<'a> =
-            dyn Fn(&crate::report::view::SizeRow) -> Option<(f64, f64, Option<(f64, f64)>)> + 'a;
+        type Get<'a> = dyn Fn(&crate::report::view::SizeRow) -> Option<Pt> + 'a;
         let per = |f: &Get<'_>| -> Vec<Line> {
             families
                 .iter()
