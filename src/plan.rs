@@ -217,11 +217,18 @@ fn is_depth_sweep(w: &Workload) -> bool {
 fn per_depth(bench: &[Workload]) -> BTreeMap<u32, Vec<Workload>> {
     let mut out: BTreeMap<u32, Vec<Workload>> = BTreeMap::new();
     for w in bench.iter().filter(|w| is_depth_sweep(w)) {
-        if let Workload::Decode { tokens, depths, .. } = w {
+        if let Workload::Decode {
+            tokens,
+            depths,
+            repetitions,
+            ..
+        } = w
+        {
             for &d in depths {
                 out.entry(d).or_default().push(Workload::Decode {
                     tokens: *tokens,
                     depths: vec![d],
+                    repetitions: *repetitions,
                     sweep: None,
                 });
             }

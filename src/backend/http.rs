@@ -316,6 +316,7 @@ impl Backend for HttpBackend {
             build_features: Vec::new(),
             system_info,
             gpu_offload: false,
+            isa: None,
         }
     }
 
@@ -637,6 +638,8 @@ mod tests {
             valid: true,
             invalid_reason: None,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         }
     }
 
@@ -684,6 +687,8 @@ mod tests {
             tokens_per_s: 1600.0,
             ttft_ms: None,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         };
         annotate_prefill(&mut p, &exchange(None, None, 1));
         assert_eq!(p.n_tokens, 64);
@@ -699,6 +704,8 @@ mod tests {
             tokens_per_s: 1600.0,
             ttft_ms: None,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         };
         let t = Timings {
             prompt_n: Some(90.0),

@@ -6,6 +6,11 @@
 //! in-process engine (`crate::worker`), the http backend on its server
 //! ([`super::http::run_worker`]). Timing is done here,
 //! around the trait's calls; a backend only reports when each token arrived.
+//!
+//! Inside a round each workload first runs the suite's `warmup` repetitions unmeasured;
+//! decode (at each depth) and prefill then run `repetitions` measured ones (llama-bench's
+//! `-r`), each stored with its index, and the round's value is later their median
+//! (`crate::stats::order::round_value`). Chat runs each prompt `repeat` times.
 
 use std::time::Instant;
 
@@ -198,41 +203,45 @@ fn run_workload(
 ) -> Result<()> {
     let record = |body| WorkerMsg::Record(job.record(body));
     match w {
-        Workload::Decode { tokens, depths, .. } => {
+        Workload::Decode {
+            tokens,
+            depths,
+            repetitions,
+            ..
+        } => {
+            // Warm-up first (unmeasured), then the measured repetitions, depth by depth.
             for &depth in depths {
-                for i in 0..=job.warmup {
-                    let d = decode_once(s, depth, *tokens)?;
-                    if i == job.warmup {
-                        out(record(Body::Decode(d)))?;
-                    }
+                for _ in 0..job.warmup {
+                    decode_once(s, depth, *tokens)?;
+                }
+                for repetition in 0..*repetitions {
+                    let mut d = decode_once(s, depth, *tokens)?;
+                    (d.repetition, d.repetitions) = (repetition, *repetitions);
+                    out(record(Body::Decode(d)))?;
                 }
             }
         }
-        Workload::Prefill { tokens, .. } => {
+        Workload::Prefill {
+            tokens,
+            repetitions,
+            ..
+        } => {
             for &n in tokens.values() {
-                for i in 0..=job.warmup {
-                    s.reset()?;
-                    let p = s.synthetic_prompt(n)?;
-                    let t0 = Instant::now();
-                    s.prefill(&p)?;
-                    let elapsed_ms = ms(t0, Instant::now());
-                    // Then the first token: time to first token at this prompt length. A
-                    // backend that tokenizes remotely (http) answered the prompt with one
-                    // token in the same request already; asking again would send it twice.
-                    let mut first = None;
-                    if !p.is_empty() {
-                        s.generate(1, Eog::Ignore, &mut |e| first = Some(e.at))?;
-                    }
-                    if i == job.warmup {
-                        out(record(Body::Prefill(PrefillSample {
-                            n_tokens: n,
-                            n_batch: job.settings.n_batch,
-                            elapsed_ms,
-                            tokens_per_s: f64::from(n) * 1000.0 / elapsed_ms,
-                            ttft_ms: first.map(|at| ms(t0, at)),
-                            note: None,
-                        })))?;
-                    }
+                for _ in 0..job.warmup {
+                    prefill_once(s, n)?;
+                }
+                for repetition in 0..*repetitions {
+                    let (elapsed_ms, ttft_ms) = prefill_once(s, n)?;
+                    out(record(Body::Prefill(PrefillSample {
+                        n_tokens: n,
+                        n_batch: job.settings.n_batch,
+                        elapsed_ms,
+                        tokens_per_s: f64::from(n) * 1000.0 / elapsed_ms,
+                        ttft_ms,
+                        note: None,
+                        repetition,
+                        repetitions: *repetitions,
+                    })))?;
                 }
             }
         }
@@ -257,6 +266,23 @@ fn run_workload(
         Workload::ColdStart { .. } | Workload::Sustained { .. } => {}
     }
     Ok(())
+}
+
+/// Evaluate a synthetic prompt of `tokens` tokens, then take the first token: (prefill
+/// ms, time to first token ms at this prompt length). A backend that tokenizes remotely
+/// (http) answered the prompt with one token in the same request already; asking again
+/// would send it twice, so it has no separate first token.
+fn prefill_once(s: &mut dyn Session, tokens: u32) -> Result<(f64, Option<f64>)> {
+    s.reset()?;
+    let p = s.synthetic_prompt(tokens)?;
+    let t0 = Instant::now();
+    s.prefill(&p)?;
+    let elapsed_ms = ms(t0, Instant::now());
+    let mut first = None;
+    if !p.is_empty() {
+        s.generate(1, Eog::Ignore, &mut |e| first = Some(e.at))?;
+    }
+    Ok((elapsed_ms, first.map(|at| ms(t0, at))))
 }
 
 /// Fill the context to `depth` (untimed), then generate `tokens` one at a time ignoring
@@ -292,6 +318,8 @@ fn decode_once(s: &mut dyn Session, depth: u32, tokens: u32) -> Result<DecodeSam
             )
         }),
         note: None,
+        repetition: 0,
+        repetitions: 1,
     })
 }
 

@@ -485,6 +485,7 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
                 )
                 .at_text(t, &format!("kind = \"{}\"", w.kind())));
             }
+            check_repetitions(p, t, w)?;
         }
     }
     validate_sweeps(l)?;
@@ -753,6 +754,29 @@ fn validate_criterion_point(l: &Loaded, c: &Criterion) -> Result<(), ConfigError
         .help("add the value to a `sweep` list, or judge a listed one"));
     }
     Ok(())
+}
+
+/// `repetitions` of a decode or prefill workload: at least 1, at most
+/// [`suite::MAX_REPETITIONS`].
+fn check_repetitions(p: &Path, t: &str, w: &Workload) -> Result<(), ConfigError> {
+    let n = w.repetitions();
+    let problem = if n == 0 {
+        "repetitions = 0 measures nothing"
+    } else if n > suite::MAX_REPETITIONS {
+        "repetitions is above the limit"
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError::new(
+        p,
+        format!("a {} workload: {problem} ({n})", w.kind()),
+    )
+    .at_text(t, "repetitions")
+    .help(format!(
+        "set repetitions between 1 and {} ({} is the default): each round takes that many measured repetitions and keeps their median; for tighter intervals add rounds instead",
+        suite::MAX_REPETITIONS,
+        suite::DEFAULT_REPETITIONS
+    )))
 }
 
 #[cfg(test)]

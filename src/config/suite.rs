@@ -71,6 +71,10 @@ pub enum Workload {
         tokens: u32,
         #[serde(default = "default_depths")]
         depths: Vec<u32>,
+        /// Measured repetitions per round at each depth, after the warm-up (llama-bench
+        /// `-r`); the round's value is their median.
+        #[serde(default = "default_repetitions")]
+        repetitions: u32,
         /// Backend settings to measure it at besides the named point (see `sweep`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sweep: Option<Sweep>,
@@ -79,6 +83,10 @@ pub enum Workload {
     /// (time to first token); a list of lengths measures each.
     Prefill {
         tokens: Counts,
+        /// Measured repetitions per round, after the warm-up (llama-bench `-r`); the
+        /// round's value is their median.
+        #[serde(default = "default_repetitions")]
+        repetitions: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sweep: Option<Sweep>,
     },
@@ -135,6 +143,16 @@ fn default_sustained_rounds() -> u32 {
 fn default_depths() -> Vec<u32> {
     vec![0]
 }
+/// Repetitions of decode and prefill per round (llama-bench's `-r` defaults to 5; 3 keeps
+/// a round short while its median is already robust to one stalled repetition).
+pub const DEFAULT_REPETITIONS: u32 = 3;
+/// More repetitions than this in one round is refused: use more rounds instead (rounds,
+/// not repetitions, are what intervals count).
+pub const MAX_REPETITIONS: u32 = 100;
+
+fn default_repetitions() -> u32 {
+    DEFAULT_REPETITIONS
+}
 fn default_repeat() -> u32 {
     1
 }
@@ -161,6 +179,17 @@ impl Workload {
                 sweep.as_ref().or(backend)
             }
             _ => None,
+        }
+    }
+
+    /// Measured repetitions per round (decode and prefill; 1 for the others, whose
+    /// samples are not repetitions of one measurement).
+    pub fn repetitions(&self) -> u32 {
+        match self {
+            Workload::Decode { repetitions, .. } | Workload::Prefill { repetitions, .. } => {
+                *repetitions
+            }
+            _ => 1,
         }
     }
 }

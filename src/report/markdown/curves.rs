@@ -5,16 +5,23 @@
 use std::fmt::Write;
 
 use super::charts::chart_link;
-use super::text::{cell, heading, interval, val};
+use super::text::{cell, heading, level_tag, val};
 use crate::report::charts::ChartRef;
 use crate::report::view::RunView;
 use crate::report::view::curves::{Crossing, ModelCurve, RatioCurve, Rel};
 use crate::stats::Estimate;
 use crate::verdict::fmt_num;
 
+/// "7.04 (1.00–10.4, 93.8 %)": the point, then its interval with the level it achieves.
 fn with_interval(e: &Estimate, unit: &str) -> String {
     match e.interval {
-        Some(_) => format!("{} ({})", val(e.point, unit), interval(e, unit)),
+        Some(i) => format!(
+            "{} ({}–{}, {})",
+            val(e.point, unit),
+            val(i.lo, unit),
+            val(i.hi, unit),
+            level_tag(&i)
+        ),
         None => val(e.point, unit),
     }
 }

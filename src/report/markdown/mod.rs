@@ -1,19 +1,20 @@
 //! PHASE_0_FINDINGS.md: the verdict first, then the evidence, then how it was measured.
 //! A pure function of the view-model: no clock, no paths outside the report folder.
 //!
-//! This file puts the document together ([`render`]) and writes each run's opening lines;
-//! every section is its own file, named after its heading: `verdict` (the verdict at the
-//! top), `device_matrix` (several runs), then per run `results`, `comparisons` (with the
-//! suite's further pairs), `charts`, `curves` (the sweeps), `sustained`, `size`,
-//! `memory`, `roofline`, `cold_start`, `latency`, `validity`, `twins`, `environment`,
-//! `completeness`, and last `methodology`. `text` holds the cell and number formatting
-//! they share.
+//! This file puts the document together ([`render`]) and writes each machine's opening
+//! lines; every section is its own file, named after its heading: `verdict` (one verdict
+//! line per machine with what it rests on, the criteria, their definitions once),
+//! `device_matrix` (several machines), then per machine `results`, `comparisons` (with the
+//! suite's further pairs), `charts`, `curves` (the sweeps), `sustained`, `size`, `memory`,
+//! `roofline`, `cold_start`, `latency`, `validity`, `twins`, `environment`, `deliverables`
+//! (the plan's week-4 deliverables), and last, once, `methodology`.
+//! `text` holds the cell and number formatting they share.
 
 mod charts;
 mod cold_start;
 mod comparisons;
-mod completeness;
 mod curves;
+mod deliverables;
 mod device_matrix;
 mod environment;
 mod latency;
@@ -33,8 +34,8 @@ use std::fmt::Write;
 use self::charts::charts_section;
 use self::cold_start::cold_start;
 use self::comparisons::comparisons;
-use self::completeness::completeness;
 use self::curves::curves;
+use self::deliverables::deliverables;
 use self::device_matrix::device_matrix;
 use self::environment::environment;
 use self::latency::latency;
@@ -47,7 +48,7 @@ use self::sustained::sustained;
 use self::text::heading;
 use self::twins::twins;
 use self::validity::validity;
-use self::verdict::{verdict_multi, verdict_single};
+use self::verdict::{criteria_table, definitions, verdict_multi, verdict_single};
 use crate::report::charts::ChartRef;
 use crate::report::view::{Role, RunView};
 
@@ -65,10 +66,24 @@ pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
             verdict_single(&mut out, v);
         }
         _ => {
-            let _ = writeln!(out, "# Phase 0 findings: {} runs\n", views.len());
+            let mut labels: Vec<&str> = Vec::new();
+            for v in views {
+                if !labels.contains(&v.label.as_str()) {
+                    labels.push(&v.label);
+                }
+            }
+            let runs: usize = views.iter().map(|v| v.runs.len()).sum();
+            let _ = writeln!(
+                out,
+                "# Phase 0 findings: {runs} runs on {} machine label(s)\n",
+                labels.len()
+            );
             verdict_multi(&mut out, views);
-            device_matrix(&mut out, views);
         }
+    }
+    definitions(&mut out, views);
+    if multi {
+        device_matrix(&mut out, views);
     }
     let _ = writeln!(
         out,
@@ -76,12 +91,8 @@ pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
     );
     for (i, v) in views.iter().enumerate() {
         let level = if multi {
-            heading(
-                &mut out,
-                2,
-                &format!("Machine `{}` — run `{}`", v.machine, v.run.meta.id),
-            );
-            verdict_single(&mut out, v);
+            heading(&mut out, 2, &format!("Machine `{}`", v.machine));
+            criteria_table(&mut out, v);
             3
         } else {
             2
@@ -111,7 +122,7 @@ fn run_sections(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: usize
     validity(out, &v.problems, h);
     twins(out, v, h);
     environment(out, v, h);
-    completeness(out, v, h);
+    deliverables(out, v, h);
 }
 
 fn run_header(out: &mut String, v: &RunView<'_>) {
@@ -122,11 +133,27 @@ fn run_header(out: &mut String, v: &RunView<'_>) {
         crate::store::RunState::Incomplete => "incomplete",
         crate::store::RunState::Running => "not finished",
     };
-    let _ = writeln!(
-        out,
-        "Run `{}` of suite `{}` ({state}; {} rounds, warm-up {}; started {}) on `{}`.",
-        m.id, s.name, m.rounds, s.warmup, m.started_utc, v.machine
-    );
+    let ids: Vec<String> = v.runs.iter().map(|r| format!("`{r}`")).collect();
+    let what = if ids.len() > 1 {
+        format!(
+            "Runs {} of suite `{}`, pooled ({state}; {} rounds in all, warm-up {}; first started {})",
+            ids.join(", "),
+            s.name,
+            m.rounds,
+            s.warmup,
+            m.started_utc
+        )
+    } else {
+        format!(
+            "Run {} of suite `{}` ({state}; {} rounds, warm-up {}; started {})",
+            ids.join(", "),
+            s.name,
+            m.rounds,
+            s.warmup,
+            m.started_utc
+        )
+    };
+    let _ = writeln!(out, "{what} on `{}`.", v.label);
     let others: Vec<String> = v
         .models
         .iter()

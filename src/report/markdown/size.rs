@@ -18,7 +18,7 @@ pub(super) fn size(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: us
     );
     let _ = writeln!(
         out,
-        "| Model | Parameters | Quant | File | Decode tok/s | Interval | Peak RSS | Interval |\n|---|--:|---|--:|--:|--:|--:|--:|"
+        "| Model | Parameters | Quant | File | Decode tok/s | Interval (its level) | Peak RSS | Interval (its level) |\n|---|--:|---|--:|--:|--:|--:|--:|"
     );
     for r in &v.sizes {
         let (d, di) = match &r.decode {

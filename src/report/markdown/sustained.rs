@@ -48,7 +48,7 @@ pub(super) fn sustained(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], 
     }
     let _ = writeln!(
         out,
-        "| Model | Rounds | First {span} tok/s | Last {span} tok/s | Sustained ratio | Interval | CPU MHz first → last | Temperature first / max |\n|---|--:|--:|--:|--:|--:|--:|--:|"
+        "| Model | Rounds | First {span} tok/s | Last {span} tok/s | Sustained ratio | Interval (its level) | CPU MHz first → last | Temperature first / max |\n|---|--:|--:|--:|--:|--:|--:|--:|"
     );
     for m in &s.models {
         let mhz = match (m.mhz.first(), m.mhz.last()) {

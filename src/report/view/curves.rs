@@ -123,7 +123,13 @@ pub struct Curves {
 
 fn estimate(run: &StoredRun, metric: MetricName, model: &str, at: &Point) -> Option<Estimate> {
     let rounds = Rounds::new(metric.values_at(&run.records, model, at)).ok()?;
-    stats::pooled(&rounds, Stat::Median, Quantization::for_unit(metric.unit())).ok()
+    stats::estimate(
+        &rounds,
+        Stat::Median,
+        Quantization::for_unit(metric.unit()),
+        metric.one_value_per_round(),
+    )
+    .ok()
 }
 
 fn ratio(
@@ -570,7 +576,7 @@ pub fn has_sweeps(run: &StoredRun) -> bool {
     run.suite.backend.sweep.is_some()
         || run.suite.workloads.iter().any(|w| match w {
             Workload::Decode { depths, sweep, .. } => depths.len() > 1 || sweep.is_some(),
-            Workload::Prefill { tokens, sweep } => tokens.is_sweep() || sweep.is_some(),
+            Workload::Prefill { tokens, sweep, .. } => tokens.is_sweep() || sweep.is_some(),
             _ => false,
         })
 }

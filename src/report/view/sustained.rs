@@ -119,7 +119,15 @@ pub(super) fn sustained(run: &StoredRun, models: &[ModelView]) -> Option<Sustain
             last: pick(&|w| w.start_s >= end - span_s - eps),
             ratio: Rounds::new(MetricName::SustainedRatio.values_by_round(&run.records, &m.id))
                 .ok()
-                .and_then(|r| stats::pooled(&r, Stat::Median, Quantization::for_unit("")).ok()),
+                .and_then(|r| {
+                    stats::estimate(
+                        &r,
+                        Stat::Median,
+                        Quantization::for_unit(""),
+                        MetricName::SustainedRatio.one_value_per_round(),
+                    )
+                    .ok()
+                }),
             temp_first: temps.iter().min_by_key(|(i, _)| *i).map(|(_, t)| *t),
             temp_max: temps.iter().map(|(_, t)| *t).reduce(f64::max),
         });
