@@ -202,6 +202,10 @@ pub fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
             },
         ));
     }
-    out.extend(super::sweeps::sweep_figures(v));
+    out.extend(
+        super::sweeps::sweep_figures(v)
+            .into_iter()
+            .map(|(stem, title, alt, panels)| (stem, title, alt, Figure::Panels(panels))),
+    );
     out
 }

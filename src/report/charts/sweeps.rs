@@ -5,11 +5,14 @@
 //! figure is a list of [`Panel`]s for [`super::curve`].
 
 use super::curve::{Line, Panel, Pt, Rule};
-use super::figures::Figure;
 use crate::report::view::RunView;
 use crate::report::view::curves::{Crossing, ModelCurve, RatioCurve};
 use crate::stats::Estimate;
 use crate::verdict::fmt_num;
+
+/// (file stem, title, alt text, the panels side by side); `super::figures` makes each a
+/// `Figure::Panels`.
+pub type SweepFigure = (&'static str, String, String, Vec<Panel>);
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -72,7 +75,7 @@ fn crossing_marks(crossings: &[Crossing], first_depth: u32) -> Vec<(f64, String)
 }
 
 fn figure(
-    out: &mut Vec<(&'static str, String, String, Figure)>,
+    out: &mut Vec<SweepFigure>,
     stem: &'static str,
     title: &str,
     alt: String,
@@ -82,12 +85,12 @@ fn figure(
         .iter()
         .any(|p| p.lines.iter().any(|l| !l.points.is_empty()))
     {
-        out.push((stem, title.to_string(), alt, Figure::Panels(panels)));
+        out.push((stem, title.to_string(), alt, panels));
     }
 }
 
 /// Every curve figure of one run: (file stem, title, alt text, data), in report order.
-pub fn sweep_figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
+pub fn sweep_figures(v: &RunView<'_>) -> Vec<SweepFigure> {
     let mut out = Vec::new();
     if let Some(d) = &v.curves.depth {
         let first = d.depths.first().copied().unwrap_or(0);
