@@ -25,10 +25,12 @@ n_batch = 64
 kind = "decode"
 tokens = 8
 depths = [0, 96]
+repetitions = 1   # one record per depth and round (the counts below)
 
 [[workload]]
 kind = "prefill"
 tokens = [16, 48]
+repetitions = 1
 sweep = { n_batch = [16] }
 
 [[workload]]
