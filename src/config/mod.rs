@@ -41,6 +41,10 @@ pub struct BackendSettings {
     pub sweep: Option<Sweep>,
 }
 
+/// `n_gpu_layers` when neither the suite nor the model sets it: every layer on the GPU
+/// where the build has one.
+pub const DEFAULT_N_GPU_LAYERS: u32 = 99;
+
 /// Backend settings with every value decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolved {
@@ -74,7 +78,7 @@ impl BackendSettings {
             threads,
             n_ctx: self.n_ctx.unwrap_or(2048),
             n_batch: self.n_batch.unwrap_or(512),
-            n_gpu_layers: self.n_gpu_layers.unwrap_or(99),
+            n_gpu_layers: self.n_gpu_layers.unwrap_or(DEFAULT_N_GPU_LAYERS),
             use_mmap: self.use_mmap.unwrap_or(true),
         }
     }

@@ -8,7 +8,9 @@
 //! suite's further pairs), `charts`, `curves` (the sweeps), `sustained`, `size`, `memory`,
 //! `roofline`, `cold_start`, `latency`, `validity`, `twins`, `environment`, `deliverables`
 //! (the plan's week-4 deliverables), and last, once, `methodology`.
-//! `text` holds the cell and number formatting they share.
+//! `text` holds the cell and number formatting they share; `gpu` the GPU's words that the
+//! verdict line's basis does not carry (devices, layers, bytes per device) and the label
+//! "GPU requested, not used: …" that the device matrix and the environment both show.
 
 mod charts;
 mod cold_start;
@@ -17,6 +19,7 @@ mod curves;
 mod deliverables;
 mod device_matrix;
 mod environment;
+mod gpu;
 mod latency;
 mod memory;
 mod methodology;

@@ -9,6 +9,7 @@ mod basis;
 mod checks;
 mod comparisons;
 pub mod curves;
+mod gpu;
 mod models;
 mod size;
 mod sustained;
@@ -26,6 +27,7 @@ pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
 pub use curves::Curves;
+pub use gpu::{GpuView, Layers, ModelGpu};
 pub use models::metric_list;
 use models::model_view;
 pub use size::SizeRow;
@@ -89,6 +91,10 @@ pub struct MemoryView {
     pub max: f64,
     pub file_bytes: u64,
     pub use_mmap: bool,
+    /// Peak memory as the platform counts it (`memory.peak_bytes`), where a record's
+    /// figure differs from its peak RSS (macOS footprint, GPU buffers added): the median
+    /// and the sources the records name.
+    pub platform: Option<(Estimate, Vec<String>)>,
 }
 
 /// Cold starts of one page-cache state.
@@ -223,6 +229,8 @@ pub struct RunView<'a> {
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
+    /// The devices, each model's placement, and whether a GPU asked for was used.
+    pub gpu: GpuView,
 }
 
 impl RunView<'_> {
@@ -284,7 +292,9 @@ pub fn twins(run: &StoredRun) -> BTreeMap<String, String> {
 /// the device-matrix deliverable).
 pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
     let run = pool.run();
-    let models: Vec<ModelView> = ordered_models(run)
+    let ordered = ordered_models(run);
+    let model_ids: Vec<String> = ordered.iter().map(|(id, _)| id.clone()).collect();
+    let models: Vec<ModelView> = ordered
         .into_iter()
         .map(|(id, role)| model_view(run, &id, role))
         .collect();
@@ -327,6 +337,9 @@ pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
         }),
     });
     let ids = pool.run_ids();
+    let gpu = gpu::gpu_view(run, &model_ids);
+    let mut basis = basis::basis(run, &ids);
+    basis.offload = gpu::with_records(basis.offload, &gpu);
     RunView {
         run,
         machine: pool.name.clone(),
@@ -334,7 +347,7 @@ pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
         runs: ids.iter().map(|s| s.to_string()).collect(),
         apart: pool.apart.clone(),
         bandwidths: pool.bandwidths.clone(),
-        basis: basis::basis(run, &ids),
+        basis,
         coverage: coverage_at(run.meta.rounds as usize),
         problems: problems(run),
         comparisons,
@@ -345,6 +358,7 @@ pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
         models,
         completeness,
         verdict,
+        gpu,
     }
 }
 
