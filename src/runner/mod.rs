@@ -128,6 +128,14 @@ fn apply_overrides(loaded: &mut Loaded, args: &RunArgs) -> Result<()> {
                 "--rounds 0 measures nothing\n  help: give 1 or more (3+ for intervals that mean something)"
             );
         }
+        // The suite's own rounds are held to this at load; the flag must not get round it
+        // (every job is planned before the first starts).
+        if r > config::MAX_ROUNDS {
+            bail!(
+                "--rounds {r} is more than lfmbench plans ({})\n  help: each round is a fresh process per model; 5 to 20 rounds give intervals that mean something",
+                config::MAX_ROUNDS
+            );
+        }
         loaded.suite.suite.rounds = r;
     }
     if let Some(t) = args.threads {

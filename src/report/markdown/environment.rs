@@ -5,7 +5,6 @@ use std::fmt::Write;
 use super::gpu;
 use super::text::{MIB, cell, heading};
 use crate::report::view::RunView;
-use crate::sample::{Body, Record};
 
 pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
     heading(out, h, "Environment");
@@ -112,12 +111,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
     }
     let _ = writeln!(out, "Workloads of the suite, as run:\n");
     // How the run really ran (runs before per-depth processes and first tokens did not).
-    let per_depth = v.run.records.iter().any(|r| r.point.depth.is_some());
-    let first_token = v
-        .run
-        .records
-        .iter()
-        .any(|r| matches!(&r.body, crate::sample::Body::Prefill(p) if p.ttft_ms.is_some()));
+    let (per_depth, first_token) = (v.curves.per_depth_processes, v.curves.first_token);
     for w in &v.run.suite.workloads {
         let list = |v: &[u32]| {
             v.iter()
@@ -139,7 +133,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
                 } else {
                     ""
                 },
-                repetitions_text(&v.run.records, "decode", *repetitions)
+                repetitions_text(&v.repetitions.decode, *repetitions)
             ),
             crate::config::Workload::Prefill {
                 tokens,
@@ -154,7 +148,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
                     } else {
                         ""
                     },
-                    repetitions_text(&v.run.records, "prefill", *repetitions)
+                    repetitions_text(&v.repetitions.prefill, *repetitions)
                 )
             }
             crate::config::Workload::Chat {
@@ -229,20 +223,10 @@ fn bandwidth(v: &RunView<'_>) -> String {
     }
 }
 
-/// How many measured repetitions a round of `kind` took, as its samples say (a run made
-/// before repetitions has one, whatever its suite.toml now parses to).
-fn repetitions_text(records: &[Record], kind: &str, suite: u32) -> String {
-    let mut seen: Vec<u32> = records
-        .iter()
-        .filter_map(|r| match &r.body {
-            Body::Decode(d) if kind == "decode" => Some(d.repetitions),
-            Body::Prefill(p) if kind == "prefill" => Some(p.repetitions),
-            _ => None,
-        })
-        .collect();
-    seen.sort_unstable();
-    seen.dedup();
-    match seen.as_slice() {
+/// How many measured repetitions a round took, as its samples say (`seen`, from the
+/// view; a run made before repetitions has one, whatever its suite.toml now parses to).
+fn repetitions_text(seen: &[u32], suite: u32) -> String {
+    match seen {
         [] => format!("{suite} measured repetition(s) per round (none stored)"),
         [1] => "1 measured repetition per round (the round's value)".into(),
         [n] => format!("{n} measured repetitions per round, the round's value their median"),

@@ -119,6 +119,10 @@ pub struct Curves {
     pub depth: Option<DepthSweep>,
     pub lengths: Option<LengthSweep>,
     pub settings: Vec<SettingSweep>,
+    /// How the run really ran (runs made before these did not): some decode depth had a
+    /// process of its own; some prefill timed its first token.
+    pub per_depth_processes: bool,
+    pub first_token: bool,
 }
 
 fn estimate(run: &StoredRun, metric: MetricName, model: &str, at: &Point) -> Option<Estimate> {
@@ -567,6 +571,11 @@ pub fn curves(run: &StoredRun, models: &[ModelView]) -> Curves {
             .into_iter()
             .filter_map(|p| setting_sweep(run, models, p))
             .collect(),
+        per_depth_processes: run.records.iter().any(|r| r.point.depth.is_some()),
+        first_token: run
+            .records
+            .iter()
+            .any(|r| matches!(&r.body, crate::sample::Body::Prefill(p) if p.ttft_ms.is_some())),
     }
 }
 

@@ -95,6 +95,7 @@ pub(super) fn latency_row(
 ) -> Option<LatencyRow> {
     let rounds = rounds_of(records, metric, model)?;
     let values = stats::sorted(&rounds.pooled());
+    let max = *values.last()?;
     let q = Quantization::for_unit(metric.unit());
     let pct = [50.0, 95.0, 99.0]
         .into_iter()
@@ -118,8 +119,21 @@ pub(super) fn latency_row(
         n: values.len(),
         rounds: rounds.n_rounds(),
         pct,
-        values,
+        max,
+        values: cdf_points(values, CDF_POINTS),
     })
+}
+
+/// At most `max` (≥ 2) evenly spaced order statistics of `sorted`, the first and the last
+/// included; `sorted` itself when it is not longer.
+pub fn cdf_points(sorted: Vec<f64>, max: usize) -> Vec<f64> {
+    let n = sorted.len();
+    if n <= max || max < 2 {
+        return sorted;
+    }
+    (0..max)
+        .map(|i| sorted[(i * (n - 1) + (max - 1) / 2) / (max - 1)])
+        .collect()
 }
 
 pub(super) fn memory_view(records: &[Record], model: &str) -> Option<MemoryView> {
