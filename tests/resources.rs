@@ -37,7 +37,8 @@ fn a_model_over_the_available_memory_is_refused_with_the_numbers() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("gemma: ") && err.contains("gemma-3-270m-q4_k_m.gguf: not enough memory: needs about"),
+        err.contains("gemma: ")
+            && err.contains("gemma-3-270m-q4_k_m.gguf: not enough memory: needs about"),
         "{}",
         text(&o)
     );

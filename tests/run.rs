@@ -136,13 +136,19 @@ fn a_crashing_model_is_recorded_and_the_other_keeps_its_results() {
     let err = String::from_utf8_lossy(&o.stderr);
     for w in ["decode@0", "decode@64", "prefill", "chat", "memory"] {
         assert!(
-            err.contains(&format!("MEASURED NOTHING smol {w}: crash: killed by signal 11")),
+            err.contains(&format!(
+                "MEASURED NOTHING smol {w}: crash: killed by signal 11"
+            )),
             "{w}: {}",
             text(&o)
         );
     }
     assert!(!err.contains("MEASURED NOTHING gemma"), "{}", text(&o));
-    assert!(!err.contains("MEASURED NOTHING smol cold_start"), "{}", text(&o));
+    assert!(
+        !err.contains("MEASURED NOTHING smol cold_start"),
+        "{}",
+        text(&o)
+    );
     let recs = sb.records();
     let fails: Vec<_> = recs
         .iter()
@@ -205,7 +211,11 @@ fn a_hanging_model_is_killed_at_its_timeout() {
         "{}",
         text(&o)
     );
-    assert!(!err.contains("MEASURED NOTHING gemma decode"), "{}", text(&o));
+    assert!(
+        !err.contains("MEASURED NOTHING gemma decode"),
+        "{}",
+        text(&o)
+    );
     assert!(t.elapsed().as_secs() < 120, "the hang was not cut short");
     let recs = sb.records();
     let fail = recs

@@ -99,10 +99,15 @@ pub fn estimate_of(g: &Gguf, n_ctx: u32, n_batch: u32) -> Need {
     let n_head = heads.iter().copied().max().unwrap_or(0);
     let head_dim = n_embd.checked_div(n_head).unwrap_or(0);
     let k_len = g.get_u64(&key("attention.key_length")).unwrap_or(head_dim);
-    let v_len = g.get_u64(&key("attention.value_length")).unwrap_or(head_dim);
+    let v_len = g
+        .get_u64(&key("attention.value_length"))
+        .unwrap_or(head_dim);
     let per_token: u64 = heads_kv
         .iter()
-        .map(|h| h.saturating_mul(k_len.saturating_add(v_len)).saturating_mul(2))
+        .map(|h| {
+            h.saturating_mul(k_len.saturating_add(v_len))
+                .saturating_mul(2)
+        })
         .fold(0u64, u64::saturating_add);
     let n_vocab = match g.get("tokenizer.ggml.tokens") {
         Some(Value::Array(_, items)) => items.len() as u64,
@@ -112,7 +117,12 @@ pub fn estimate_of(g: &Gguf, n_ctx: u32, n_batch: u32) -> Need {
     let compute = batch
         .saturating_mul(n_vocab)
         .saturating_mul(4)
-        .saturating_add(batch.saturating_mul(ctx).saturating_mul(n_head).saturating_mul(4))
+        .saturating_add(
+            batch
+                .saturating_mul(ctx)
+                .saturating_mul(n_head)
+                .saturating_mul(4),
+        )
         .saturating_add(64 << 20);
     Need {
         weights: g.file_bytes,
@@ -165,7 +175,9 @@ pub fn parse_size(s: &str) -> Result<u64> {
     let (num, unit) = t.split_at(split);
     let n: f64 = match num.parse() {
         Ok(n) => n,
-        Err(_) => bail!("`{s}` is not a size\n  help: give bytes or a number with K, M or G, e.g. 8G"),
+        Err(_) => {
+            bail!("`{s}` is not a size\n  help: give bytes or a number with K, M or G, e.g. 8G")
+        }
     };
     let mult: u64 = match unit.trim().to_ascii_uppercase().as_str() {
         "" | "B" => 1,
@@ -216,7 +228,10 @@ mod tests {
             ("lfm2.embedding_length".into(), Value::U32(1024)),
             ("lfm2.attention.head_count".into(), Value::U32(16)),
             // Two attention layers with 8 KV heads, two convolution layers.
-            ("lfm2.attention.head_count_kv".into(), Value::i32s([8, 0, 8, 0])),
+            (
+                "lfm2.attention.head_count_kv".into(),
+                Value::i32s([8, 0, 8, 0]),
+            ),
         ];
         let n = estimate_of(&g, 4096, 512);
         // 4096 tokens × 2 layers × 8 heads × (64 + 64) × 2 bytes.

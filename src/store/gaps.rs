@@ -89,7 +89,9 @@ fn wanted(workloads: &[Workload]) -> Vec<Wanted> {
                     }
                 }
             }
-            Workload::Prefill { .. } if !out.contains(&Wanted::Prefill) => out.push(Wanted::Prefill),
+            Workload::Prefill { .. } if !out.contains(&Wanted::Prefill) => {
+                out.push(Wanted::Prefill)
+            }
             Workload::Chat { .. } if !out.contains(&Wanted::Chat) => out.push(Wanted::Chat),
             Workload::ColdStart { .. } if !out.contains(&Wanted::ColdStart) => {
                 out.push(Wanted::ColdStart)
@@ -323,6 +325,9 @@ mod tests {
             reason: "a remote server".into(),
         }];
         // "b" was skipped: it is not among the models that ran.
-        assert_eq!(gaps(&workloads(), &["a".into()], &by_design, &records), vec![]);
+        assert_eq!(
+            gaps(&workloads(), &["a".into()], &by_design, &records),
+            vec![]
+        );
     }
 }

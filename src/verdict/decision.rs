@@ -63,10 +63,7 @@ fn not_measured(v: &mut Verdict, inputs: &Inputs<'_>) {
     v.decision = Decision::NotMeasured;
     v.reasons.insert(
         0,
-        format!(
-            "{}: no decision can rest on this run",
-            empty.join("; ")
-        ),
+        format!("{}: no decision can rest on this run", empty.join("; ")),
     );
 }
 
