@@ -8,6 +8,7 @@ mod engine;
 mod execute;
 mod finish;
 mod interrupt;
+mod memory;
 mod preflight;
 mod quiet;
 mod resume;
@@ -39,7 +40,8 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     let mut loaded = config::load(suite_path, &args.models)?;
     apply_overrides(&mut loaded, args)?;
     config::check_host(&loaded, host::logical_cpus(), args.threads)?;
-    let (ready, problems) = preflight(&loaded);
+    let (ready, mut problems) = preflight(&loaded);
+    let ready = memory_check(&loaded, ready, &mut problems, args)?;
     if !problems.is_empty() {
         eprintln!("These models cannot run:");
         for p in &problems {
@@ -118,6 +120,47 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     let watch = quiet::Watch::new(args.wait_quiet.map(std::time::Duration::from_secs));
     execute_or_mark(&loaded, &ready, &mut writer, &HashSet::new(), watch)?;
     finish(writer, args)
+}
+
+/// Hold each ready model's estimated memory need against what is available: a model
+/// that cannot fit becomes a problem (refused, or skipped under --keep-going), one close to
+/// the limit is warned about. A model whose need cannot be estimated runs unchecked.
+fn memory_check(
+    loaded: &Loaded,
+    ready: Vec<crate::plan::ReadyModel>,
+    problems: &mut Vec<preflight::Problem>,
+    args: &RunArgs,
+) -> Result<Vec<crate::plan::ReadyModel>> {
+    let (available, source) = match &args.mem_available {
+        Some(s) => (memory::parse_size(s)?, "--mem-available".to_string()),
+        None => match memory::available() {
+            Some(a) => a,
+            None => return Ok(ready),
+        },
+    };
+    let mut out = Vec::new();
+    for m in ready {
+        let is_http = loaded
+            .model(&m.id)
+            .is_some_and(|e| e.backend == config::BackendKind::Http);
+        let r = loaded.settings_for(&m.id);
+        let need = match is_http {
+            true => None,
+            false => memory::estimate(&m.path, r.n_ctx, r.n_batch).ok(),
+        };
+        match need.map(|n| memory::judge(&n, available, &source)) {
+            Some(memory::Fit::TooBig(why)) => problems.push(preflight::Problem {
+                model: m.id.clone(),
+                message: format!("{}: not enough memory: {why}", m.path.display()),
+            }),
+            Some(memory::Fit::Close(why)) => {
+                eprintln!("warning: {}: {why}", m.id);
+                out.push(m);
+            }
+            _ => out.push(m),
+        }
+    }
+    Ok(out)
 }
 
 /// Apply `--rounds` and `--threads`.

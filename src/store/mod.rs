@@ -21,7 +21,8 @@
 //! skipped by the reader).
 //!
 //! This file holds the folder's types and the writing; `read` reads a run back (trusting
-//! nothing), `summary` writes `summary.csv`, `time` the UTC timestamps.
+//! nothing), `summary` writes `summary.csv`, `time` the UTC timestamps, `gaps` which model
+//! measured nothing for which workload.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -35,6 +36,7 @@ use crate::measure::noise::HostLoad;
 use crate::protocol::JobKey;
 use crate::sample::{NotMeasured, Record};
 
+pub mod gaps;
 mod read;
 pub mod summary;
 pub mod time;

@@ -33,6 +33,9 @@
 //! a line counts on the side the criterion's `op` gives it.
 //!
 //! **The decision**, in this order:
+//! 0. NOT MEASURED — the candidate or the baseline has no valid sample at all (skipped,
+//!    or every job of it failed): nothing this run holds can decide, whatever the other
+//!    criteria say;
 //! 1. NO-GO — a criterion's whole interval is beyond its `no_go` line (e.g. decode ratio
 //!    wholly below 1.5, memory ratio wholly above 0.7; for min/max, the value);
 //! 2. INCONCLUSIVE — the suite has no criteria;

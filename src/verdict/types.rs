@@ -45,6 +45,10 @@ pub enum Decision {
     Conditional,
     #[serde(rename = "INCONCLUSIVE")]
     Inconclusive,
+    /// The candidate or the baseline measured nothing (skipped, or every job failed):
+    /// nothing can be decided from this run.
+    #[serde(rename = "NOT MEASURED")]
+    NotMeasured,
     #[serde(rename = "NO-GO")]
     NoGo,
 }
@@ -55,6 +59,7 @@ impl fmt::Display for Decision {
             Decision::Go => "GO",
             Decision::Conditional => "CONDITIONAL",
             Decision::Inconclusive => "INCONCLUSIVE",
+            Decision::NotMeasured => "NOT MEASURED",
             Decision::NoGo => "NO-GO",
         })
     }

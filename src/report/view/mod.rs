@@ -211,6 +211,8 @@ pub struct Problems {
     pub short_decodes: Vec<(String, u32, DecodeSample)>,
     pub failures: Vec<(String, u32, FailureRecord)>,
     pub skipped: Vec<Skipped>,
+    /// Models that ran but have no valid sample of a workload (NOT MEASURED), and why.
+    pub measured_nothing: Vec<crate::store::gaps::Gap>,
     /// The run did not complete: its note.
     pub incomplete: Option<String>,
     /// Torn lines and the like, from reading the run.
@@ -223,6 +225,7 @@ impl Problems {
             && self.short_decodes.is_empty()
             && self.failures.is_empty()
             && self.skipped.is_empty()
+            && self.measured_nothing.is_empty()
             && self.incomplete.is_none()
             && self.warnings.is_empty()
     }

@@ -275,7 +275,13 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
             .contains("3 failure record(s)"),
         "{c:?}"
     );
-    assert_eq!(v.decision, Decision::Inconclusive);
+    // A candidate that measured nothing leaves nothing to decide on.
+    assert_eq!(v.decision, Decision::NotMeasured);
+    assert!(
+        v.reasons[0].starts_with("`c` (candidate) has no valid sample"),
+        "{:?}",
+        v.reasons
+    );
 
     // A skipped candidate.
     let skipped = vec![Skipped {
@@ -300,6 +306,27 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
             .as_deref()
             .unwrap_or("")
             .contains("was not run: file missing")
+    );
+    assert_eq!(v.decision, Decision::NotMeasured);
+    assert!(
+        v.reasons[0].starts_with("`c` (candidate) was skipped before running"),
+        "{:?}",
+        v.reasons
+    );
+}
+
+/// A baseline that measured nothing makes a suite with a criterion against it NOT
+/// MEASURED, even when another criterion (absolute, on the candidate) passes.
+#[test]
+fn a_baseline_that_measured_nothing_is_not_measured() {
+    let s = suite(SPEED);
+    let records: Vec<Record> = (0..3).map(|r| decode("c", r, 100.0)).collect();
+    let v = run(&s, &records);
+    assert_eq!(v.decision, Decision::NotMeasured, "{v:?}");
+    assert!(
+        v.reasons[0].starts_with("`b` (baseline) has no valid sample"),
+        "{:?}",
+        v.reasons
     );
 }
 
@@ -460,7 +487,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
 #[test]
 fn no_criteria_is_inconclusive() {
     let s = suite("");
-    let v = run(&s, &[]);
+    let v = run(&s, &[decode("c", 0, 100.0)]);
     assert_eq!(v.decision, Decision::Inconclusive);
 }
 
