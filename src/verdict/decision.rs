@@ -74,6 +74,7 @@ fn valid_measurement(b: &Body) -> bool {
         Body::Decode(d) => d.valid,
         Body::Chat(c) => c.valid,
         Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) => true,
+        Body::Sustained(w) => w.tokens > 0,
         Body::Failure(_) | Body::Offload(_) => false,
     }
 }
