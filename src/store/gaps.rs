@@ -214,6 +214,7 @@ mod tests {
             tokens: 8,
             depths: vec![0, 64],
             repetitions: 1,
+            sweep: None,
         }]
     }
 
@@ -224,6 +225,7 @@ mod tests {
     fn decode(model: &str, depth: u32, valid: bool) -> Record {
         Record {
             model: model.into(),
+            point: Default::default(),
             round: 0,
             body: Body::Decode(DecodeSample {
                 depth,
@@ -243,6 +245,7 @@ mod tests {
     fn memory(model: &str) -> Record {
         Record {
             model: model.into(),
+            point: Default::default(),
             round: 0,
             body: Body::Memory(MemorySample::default()),
         }
@@ -251,6 +254,7 @@ mod tests {
     fn timeout(model: &str, round: u32) -> Record {
         Record {
             model: model.into(),
+            point: Default::default(),
             round,
             body: Body::Failure(FailureRecord {
                 stage: "bench".into(),
