@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::sample::{Body, PageCache, Record};
+use crate::sample::{Body, PageCache, Record, WindowScore};
 
 /// Every metric name a criterion may use (decode also as `decode@<depth>.tokens_per_s`).
 pub const KNOWN: &[&str] = &[
@@ -21,6 +21,9 @@ pub const KNOWN: &[&str] = &[
     "memory.peak_rss_bytes",
     "integration.valid_fraction",
     "report.complete",
+    "quality.correct_fraction",
+    "quality.bits_per_byte",
+    "quality.perplexity",
 ];
 
 /// A parsed metric name.
@@ -43,6 +46,13 @@ pub enum MetricName {
     IntegrationValidFraction,
     /// 1 when the findings report has every section filled, else 0 (computed by the report).
     ReportComplete,
+    /// Fraction of the answers with an expectation (chat prompts and question sets) that
+    /// meet it; see `crate::quality`.
+    QualityCorrectFraction,
+    /// Negative log-likelihood of a fixed text's scored tokens in bits ÷ their UTF-8 bytes.
+    QualityBitsPerByte,
+    /// exp(mean negative log-likelihood per scored token), as llama-perplexity reports it.
+    QualityPerplexity,
 }
 
 impl MetricName {
@@ -71,6 +81,9 @@ impl MetricName {
             "memory.peak_rss_bytes" => MetricName::PeakRssBytes,
             "integration.valid_fraction" => MetricName::IntegrationValidFraction,
             "report.complete" => MetricName::ReportComplete,
+            "quality.correct_fraction" => MetricName::QualityCorrectFraction,
+            "quality.bits_per_byte" => MetricName::QualityBitsPerByte,
+            "quality.perplexity" => MetricName::QualityPerplexity,
             _ => return Err(format!("unknown metric `{name}`")),
         })
     }
@@ -90,7 +103,21 @@ impl MetricName {
             MetricName::PeakRssBytes => "memory.peak_rss_bytes".into(),
             MetricName::IntegrationValidFraction => "integration.valid_fraction".into(),
             MetricName::ReportComplete => "report.complete".into(),
+            MetricName::QualityCorrectFraction => "quality.correct_fraction".into(),
+            MetricName::QualityBitsPerByte => "quality.bits_per_byte".into(),
+            MetricName::QualityPerplexity => "quality.perplexity".into(),
         }
+    }
+
+    /// The quality metrics: measured once per run by default, never on a shape twin, and
+    /// decided with their own intervals (`crate::quality`).
+    pub fn is_quality(self) -> bool {
+        matches!(
+            self,
+            MetricName::QualityCorrectFraction
+                | MetricName::QualityBitsPerByte
+                | MetricName::QualityPerplexity
+        )
     }
 
     /// Unit shown beside values.
@@ -105,7 +132,11 @@ impl MetricName {
             | MetricName::ColdStartTotalMs
             | MetricName::ColdStartWarmTotalMs => "ms",
             MetricName::PeakRssBytes => "bytes",
-            MetricName::IntegrationValidFraction | MetricName::ReportComplete => "",
+            MetricName::IntegrationValidFraction
+            | MetricName::ReportComplete
+            | MetricName::QualityCorrectFraction
+            | MetricName::QualityPerplexity => "",
+            MetricName::QualityBitsPerByte => "bits/byte",
         }
     }
 
@@ -118,6 +149,7 @@ impl MetricName {
                 | MetricName::ChatTokensPerS
                 | MetricName::IntegrationValidFraction
                 | MetricName::ReportComplete
+                | MetricName::QualityCorrectFraction
         )
     }
 
@@ -160,10 +192,30 @@ impl MetricName {
                 (MetricName::IntegrationValidFraction, Body::Chat(c)) => {
                     push(if c.valid { 1.0 } else { 0.0 })
                 }
+                (MetricName::QualityCorrectFraction, Body::Chat(c) | Body::Answer(c)) => {
+                    if let Some(ok) = c.correct {
+                        push(if ok { 1.0 } else { 0.0 })
+                    }
+                }
+                (MetricName::QualityBitsPerByte, Body::Perplexity(p)) => {
+                    let (nll, _, bytes) = window_totals(&p.windows);
+                    if bytes > 0 {
+                        push(bits_per_byte(nll, bytes))
+                    }
+                }
+                (MetricName::QualityPerplexity, Body::Perplexity(p)) => {
+                    let (nll, tokens, _) = window_totals(&p.windows);
+                    if tokens > 0 {
+                        push(perplexity(nll, tokens))
+                    }
+                }
                 _ => {}
             }
         }
-        if self == MetricName::IntegrationValidFraction {
+        if matches!(
+            self,
+            MetricName::IntegrationValidFraction | MetricName::QualityCorrectFraction
+        ) {
             for v in out.values_mut() {
                 let frac = v.iter().sum::<f64>() / v.len() as f64;
                 *v = vec![frac];
@@ -171,6 +223,66 @@ impl MetricName {
         }
         out
     }
+}
+
+/// `model`'s judged answers (chat prompts with an expectation, question sets) per
+/// distinct prompt, in order of first appearance: (prompt, fraction of its answers that
+/// were correct, answers). Repeats of a greedy answer carry no new information, so the
+/// question, not the answer, is the unit of a correct fraction.
+pub fn judged_by_question(records: &[Record], model: &str) -> Vec<(String, f64, usize)> {
+    let mut out: Vec<(String, f64, usize)> = Vec::new();
+    for r in records.iter().filter(|r| r.model == model) {
+        let (Body::Chat(c) | Body::Answer(c)) = &r.body else {
+            continue;
+        };
+        let Some(ok) = c.correct else { continue };
+        let hit = if ok { 1.0 } else { 0.0 };
+        match out.iter_mut().find(|(p, _, _)| *p == c.prompt) {
+            Some((_, sum, n)) => {
+                *sum += hit;
+                *n += 1;
+            }
+            None => out.push((c.prompt.clone(), hit, 1)),
+        }
+    }
+    for (_, sum, n) in &mut out {
+        *sum /= *n as f64;
+    }
+    out
+}
+
+/// Every scored window of `model`'s perplexity records, and how many records (runs of a
+/// text) they come from.
+pub fn text_windows(records: &[Record], model: &str) -> (Vec<WindowScore>, usize) {
+    let mut windows = Vec::new();
+    let mut n = 0;
+    for r in records.iter().filter(|r| r.model == model) {
+        if let Body::Perplexity(p) = &r.body {
+            windows.extend_from_slice(&p.windows);
+            n += 1;
+        }
+    }
+    (windows, n)
+}
+
+/// Σ nll (nats), Σ scored tokens and Σ scored bytes of a text's windows.
+pub fn window_totals(windows: &[WindowScore]) -> (f64, u64, u64) {
+    windows.iter().fold((0.0, 0, 0), |(n, t, b), w| {
+        (n + w.nll, t + u64::from(w.tokens), b + w.bytes)
+    })
+}
+
+/// Bits per byte: a negative log-likelihood of `nll_nats` (natural log) over text of
+/// `bytes` UTF-8 bytes, in bits per byte: nll ÷ ln 2 ÷ bytes. Unlike perplexity it does
+/// not depend on how a tokenizer cuts the text, so models with different vocabularies
+/// compare.
+pub fn bits_per_byte(nll_nats: f64, bytes: u64) -> f64 {
+    nll_nats / std::f64::consts::LN_2 / bytes as f64
+}
+
+/// Perplexity: exp(mean negative log-likelihood per scored token).
+pub fn perplexity(nll_nats: f64, tokens: u64) -> f64 {
+    (nll_nats / tokens as f64).exp()
 }
 
 /// The decode depths `records` measured, in order, each once.
@@ -243,6 +355,50 @@ mod tests {
             MetricName::DecodeTokensPerS { depth: 512 }.name(),
             "decode@512.tokens_per_s"
         );
+    }
+
+    #[test]
+    fn bits_per_byte_and_perplexity_by_hand() {
+        // Two windows: 3 tokens with p = 1/2, 1/4, 1/8 (nll = 6 ln 2 nats = 6 bits) over
+        // 4 bytes, and 1 token with p = 1/2 (1 bit) over 4 bytes: 7 bits ÷ 8 bytes.
+        let ln2 = std::f64::consts::LN_2;
+        let w = [
+            WindowScore {
+                nll: 6.0 * ln2,
+                tokens: 3,
+                bytes: 4,
+            },
+            WindowScore {
+                nll: ln2,
+                tokens: 1,
+                bytes: 4,
+            },
+        ];
+        let (nll, tokens, bytes) = window_totals(&w);
+        assert_eq!((tokens, bytes), (4, 8));
+        assert!((bits_per_byte(nll, bytes) - 0.875).abs() < 1e-12);
+        // 7 bits over 4 tokens: perplexity 2^(7/4).
+        assert!((perplexity(nll, tokens) - 2f64.powf(1.75)).abs() < 1e-12);
+        let per_round = MetricName::QualityBitsPerByte.values_by_round(
+            &[Record {
+                model: "m".into(),
+                round: 0,
+                body: Body::Perplexity(crate::sample::PerplexitySample {
+                    file: "t.txt".into(),
+                    sha256: String::new(),
+                    text_bytes: 100,
+                    text_tokens: 30,
+                    n_ctx: 8,
+                    first: 4,
+                    bos: true,
+                    windows: w.to_vec(),
+                    elapsed_ms: 1.0,
+                }),
+            }],
+            "m",
+        );
+        assert_eq!(per_round.get(&0).map(Vec::len), Some(1));
+        assert!((per_round[&0][0] - 0.875).abs() < 1e-12);
     }
 
     #[test]

@@ -3,12 +3,20 @@
 //! Rounds are interleaved across models (A B C A B C …) so that the drift of a noisy
 //! machine (thermal, background load) spreads evenly over the models instead of
 //! favouring whichever ran first. Within a round, a model's cold starts run first (page
-//! cache dropped, then warm), then its bench process.
+//! cache dropped, then warm), then its bench process, then — in the first round only,
+//! unless a workload says `every_round` — its quality workloads in a process of their own.
+//!
+//! A shape twin runs no quality workload and its chat prompts carry no expectation: its
+//! weights are random, so every quality metric is NOT MEASURED for it
+//! ([`quality_not_measured`]), never a number. A model behind an http server gives no
+//! logits: no perplexity.
 
 use std::path::PathBuf;
 
-use crate::config::{BackendKind, Loaded, Workload};
+use crate::config::{BackendKind, ChatPrompt, Loaded, Workload};
+use crate::metric::MetricName;
 use crate::protocol::{Job, JobKey, Part};
+use crate::sample::NotMeasured;
 
 /// A model that passed the pre-flight checks.
 #[derive(Debug, Clone)]
@@ -18,6 +26,9 @@ pub struct ReadyModel {
     /// The architecture the file is a shape twin of, from its own GGUF metadata
     /// (`lfmbench.twin.of`), whatever models.toml calls it.
     pub twin_of: Option<String>,
+    /// Why the model counts as a base model (not instruction-tuned), when it does: its
+    /// chat answers are then shown as not meaningful.
+    pub base_model: Option<String>,
 }
 
 /// One job with how to prepare for it.
@@ -83,14 +94,128 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
                 });
             }
             if !bench.is_empty() {
+                let workloads = if m.twin_of.is_some() {
+                    without_expectations(&bench)
+                } else {
+                    bench.clone()
+                };
                 out.push(PlannedJob {
                     key: key("bench"),
-                    job: job(Part::Bench {
-                        workloads: bench.clone(),
-                    }),
+                    job: job(Part::Bench { workloads }),
                     drop_cache: None,
                 });
             }
+            let quality = quality_workloads(loaded, m, backend, round);
+            if !quality.is_empty() {
+                out.push(PlannedJob {
+                    key: key("quality"),
+                    job: job(Part::Quality { workloads: quality }),
+                    drop_cache: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The quality workloads `m` runs in `round`: none on a shape twin; after the first round
+/// only those marked `every_round`; no perplexity over http; a perplexity text's path
+/// made absolute (it is relative to the suite; the worker runs elsewhere).
+fn quality_workloads(
+    loaded: &Loaded,
+    m: &ReadyModel,
+    backend: BackendKind,
+    round: u32,
+) -> Vec<Workload> {
+    if m.twin_of.is_some() {
+        return Vec::new();
+    }
+    loaded
+        .suite
+        .workloads
+        .iter()
+        .filter(|w| w.is_quality() && (round == 0 || w.every_round()))
+        .filter(|w| !(backend == BackendKind::Http && matches!(w, Workload::Perplexity { .. })))
+        .map(|w| match w {
+            Workload::Perplexity { file, .. } => {
+                let mut w = w.clone();
+                if let Workload::Perplexity { file: f, .. } = &mut w {
+                    let p = crate::config::questions::beside_suite(&loaded.suite_path, file);
+                    *f = std::path::absolute(&p).unwrap_or(p);
+                }
+                w
+            }
+            _ => w.clone(),
+        })
+        .collect()
+}
+
+/// The bench workloads with every chat prompt's expectation dropped (for a shape twin,
+/// whose text is random: nothing is judged).
+fn without_expectations(workloads: &[Workload]) -> Vec<Workload> {
+    workloads
+        .iter()
+        .map(|w| match w {
+            Workload::Chat {
+                max_tokens,
+                prompts,
+                repeat,
+            } => Workload::Chat {
+                max_tokens: *max_tokens,
+                prompts: prompts
+                    .iter()
+                    .map(|p| ChatPrompt::plain(p.text.clone()))
+                    .collect(),
+                repeat: *repeat,
+            },
+            _ => w.clone(),
+        })
+        .collect()
+}
+
+/// Why a twin has no quality metric.
+pub const RANDOM_WEIGHTS: &str = "random weights: a shape twin's answers and text scores say nothing about the real model's quality, so it is never judged on quality";
+
+/// Why a model behind an http server has no perplexity.
+pub const NO_LOGITS: &str = "served over http: a chat API gives no logits, so the text cannot be scored (perplexity and bits per byte are measured in-process only)";
+
+/// The quality metrics of the suite that some ready models cannot have, and why: every one
+/// for a shape twin, perplexity and bits per byte for a model behind an http server.
+pub fn quality_not_measured(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<NotMeasured> {
+    let w = &loaded.suite.workloads;
+    let judged = w.iter().any(|w| match w {
+        Workload::Questions { .. } => true,
+        Workload::Chat { prompts, .. } => prompts.iter().any(|p| p.expect.is_some()),
+        _ => false,
+    });
+    let scored = w.iter().any(|w| matches!(w, Workload::Perplexity { .. }));
+    let mut text_metrics = Vec::new();
+    if scored {
+        text_metrics.extend([
+            MetricName::QualityBitsPerByte.name(),
+            MetricName::QualityPerplexity.name(),
+        ]);
+    }
+    let mut all = Vec::new();
+    if judged {
+        all.push(MetricName::QualityCorrectFraction.name());
+    }
+    all.extend(text_metrics.iter().cloned());
+    let mut out = Vec::new();
+    for m in ready {
+        let backend = loaded.model(&m.id).map(|e| e.backend).unwrap_or_default();
+        if m.twin_of.is_some() && !all.is_empty() {
+            out.push(NotMeasured {
+                model: m.id.clone(),
+                metrics: all.clone(),
+                reason: RANDOM_WEIGHTS.into(),
+            });
+        } else if backend == BackendKind::Http && !text_metrics.is_empty() {
+            out.push(NotMeasured {
+                model: m.id.clone(),
+                metrics: text_metrics.clone(),
+                reason: NO_LOGITS.into(),
+            });
         }
     }
     out
@@ -158,11 +283,13 @@ family = "x"
                 id: "a".into(),
                 path: "a.gguf".into(),
                 twin_of: None,
+                base_model: None,
             },
             ReadyModel {
                 id: "b".into(),
                 path: "b.gguf".into(),
                 twin_of: None,
+                base_model: None,
             },
         ];
         let jobs = plan(&loaded(), &ready);
@@ -190,6 +317,7 @@ family = "x"
         assert!(jobs.iter().all(|j| match &j.job.part {
             Part::Bench { workloads } => workloads.iter().all(|w| w.kind() != "cold_start"),
             Part::ColdStart { .. } => j.drop_cache.is_some(),
+            Part::Quality { .. } => false,
         }));
     }
 
@@ -216,6 +344,7 @@ http = { base_url = "http://127.0.0.1:8081", start_command = ["srv"] }
             id: id.into(),
             path: Default::default(),
             twin_of: None,
+            base_model: None,
         });
         let jobs = plan(&l, &ready);
         let parts = |m: &str| -> Vec<String> {

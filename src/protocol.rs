@@ -43,6 +43,9 @@ pub enum Part {
     Bench { workloads: Vec<Workload> },
     /// Load, prefill a short chat prompt, produce the first token, exit.
     ColdStart { prompt: String },
+    /// The quality workloads (questions, perplexity), in a process of their own whose
+    /// memory is not measured.
+    Quality { workloads: Vec<Workload> },
 }
 
 /// One line of worker output.
@@ -93,6 +96,6 @@ pub struct EngineInfo {
 pub struct JobKey {
     pub model: String,
     pub round: u32,
-    /// "bench" (decode/prefill/chat), "cold_start", "cold_start_warm".
+    /// "bench" (decode/prefill/chat), "cold_start", "cold_start_warm", "quality".
     pub part: String,
 }

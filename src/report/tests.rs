@@ -226,6 +226,7 @@ fn a_latency_target_is_drawn_when_a_criterion_sets_one() {
         critical: false,
         no_go: None,
         definition: None,
+        advisory: false,
     });
     let v = views(std::slice::from_ref(&run));
     let edge = &v[0].verdict.criteria[2];
@@ -259,6 +260,8 @@ fn zero_token(model: &str, round: u32) -> Record {
             text: String::new(),
             valid: false,
             invalid_reason: Some("zero-token answer: the model ended its answer at once".into()),
+            expect: None,
+            correct: None,
         }),
     }
 }

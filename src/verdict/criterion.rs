@@ -31,13 +31,27 @@ fn left_out(records: &[Record], model: &str) -> String {
     }
 }
 
-/// Why `model` has no samples of `metric`, or its rounds.
-fn rounds_of(inputs: &Inputs<'_>, metric: MetricName, model: &str) -> Result<Rounds, String> {
+/// Why `model` cannot have `metric` at all: not run, not in the run, or listed in
+/// run.json's `not_measured` (a twin's quality: random weights).
+pub(super) fn absent(inputs: &Inputs<'_>, metric: MetricName, model: &str) -> Option<String> {
     if let Some(s) = inputs.skipped.iter().find(|s| s.model == model) {
-        return Err(format!("`{model}` was not run: {}", s.reason));
+        return Some(format!("`{model}` was not run: {}", s.reason));
     }
     if !inputs.models.iter().any(|m| m == model) {
-        return Err(format!("`{model}` is not among the models of this run"));
+        return Some(format!("`{model}` is not among the models of this run"));
+    }
+    let name = metric.name();
+    inputs
+        .not_measured
+        .iter()
+        .find(|n| n.model == model && n.metrics.contains(&name))
+        .map(|n| format!("`{model}`: {}", n.reason))
+}
+
+/// Why `model` has no samples of `metric`, or its rounds.
+fn rounds_of(inputs: &Inputs<'_>, metric: MetricName, model: &str) -> Result<Rounds, String> {
+    if let Some(why) = absent(inputs, metric, model) {
+        return Err(why);
     }
     let by_round = metric.values_by_round(inputs.records, model);
     Rounds::new(by_round).map_err(|e| match e {
@@ -70,13 +84,21 @@ fn generated_definition(c: &Criterion, metric: MetricName, stat: Stat, baseline:
         MetricName::ReportComplete => {
             "1 when every required section of the findings has measured data".into()
         }
+        MetricName::QualityCorrectFraction => {
+            "fraction of the questions answered correctly (Wilson interval)".into()
+        }
+        MetricName::QualityBitsPerByte => "bits per byte of the fixed text".into(),
+        MetricName::QualityPerplexity => "perplexity of the fixed text".into(),
     };
-    match c.vs {
-        Versus::Absolute => format!("{} of the {what}", stat_label(stat)),
-        Versus::Baseline => format!(
+    match (c.vs, metric.is_quality()) {
+        (Versus::Absolute, true) => what,
+        (Versus::Absolute, false) => format!("{} of the {what}", stat_label(stat)),
+        (Versus::Baseline, true) => format!("{what}, candidate ÷ `{baseline}`"),
+        (Versus::Baseline, false) => format!(
             "{} of the {what}, candidate ÷ `{baseline}`, per round, then the median over rounds",
             stat_label(stat)
         ),
+        (Versus::BaselineDifference, _) => format!("{what}, candidate − `{baseline}`"),
     }
 }
 
@@ -90,9 +112,10 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         vs: match c.vs {
             Versus::Absolute => "absolute".into(),
             Versus::Baseline => "baseline".into(),
+            Versus::BaselineDifference => "baseline_difference".into(),
         },
         candidate: s.candidate.clone(),
-        baseline: (c.vs == Versus::Baseline).then(|| s.baseline.clone()),
+        baseline: (c.vs != Versus::Absolute).then(|| s.baseline.clone()),
         op: c.op.symbol().into(),
         target: c.target,
         critical: c.critical,
@@ -103,6 +126,7 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         estimate: None,
         note: None,
         no_go_breached: false,
+        advisory: c.advisory,
     };
     let (metric, stat) = match (MetricName::parse(&c.metric), Stat::parse(&c.stat)) {
         (Ok(m), Some(st)) => (m, st),
@@ -120,8 +144,12 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
     }
     out.unit = match c.vs {
         Versus::Baseline => "×".into(),
-        Versus::Absolute => metric.unit().into(),
+        Versus::Absolute | Versus::BaselineDifference => metric.unit().into(),
     };
+    if metric.is_quality() {
+        super::quality::decide(c, inputs, metric, &mut out);
+        return out;
+    }
 
     if metric == MetricName::ReportComplete {
         let Some(done) = inputs.completeness else {
@@ -157,6 +185,12 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
     };
     let est = match c.vs {
         Versus::Absolute => stats::pooled(&cand, stat, q),
+        // Refused for these metrics when the suite is loaded (config).
+        Versus::BaselineDifference => {
+            out.note =
+                Some("a difference to the baseline is defined for quality metrics only".into());
+            return out;
+        }
         Versus::Baseline => {
             let base = match rounds_of(inputs, metric, &s.baseline) {
                 Ok(r) => r,
@@ -191,7 +225,14 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         }
     };
     out.no_go_breached = c.no_go.is_some_and(|line| !c.op.holds(est.point, line));
-    match (est.interval, matches!(stat, Stat::Min | Stat::Max)) {
+    decide_on(c, est, matches!(stat, Stat::Min | Stat::Max), &mut out);
+    out
+}
+
+/// PASS / FAIL / INCONCLUSIVE of an estimate against the target: on the whole interval,
+/// or on the value itself where `on_value` (min, max) and no interval exists.
+pub(super) fn decide_on(c: &Criterion, est: Estimate, on_value: bool, out: &mut CriterionResult) {
+    match (est.interval, on_value) {
         (Some(i), _) => {
             let (lo, hi) = (c.op.holds(i.lo, c.target), c.op.holds(i.hi, c.target));
             out.state = match (lo, hi) {
@@ -221,5 +262,4 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         }
     }
     out.estimate = Some(est);
-    out
 }

@@ -13,19 +13,22 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
         .iter()
         .map(|c| criterion(c, inputs))
         .collect();
+    let deciding = criteria.iter().filter(|c| !c.advisory).count();
     let pass_at_least = inputs
         .suite
         .decision
         .as_ref()
-        .map_or(criteria.len(), |d| d.pass_at_least as usize);
+        .map_or(deciding, |d| d.pass_at_least as usize);
     decide(&inputs.suite.suite.name, criteria, pass_at_least)
 }
 
 /// The decision from decided criteria (see the module documentation for the order).
-pub fn decide(suite: &str, criteria: Vec<CriterionResult>, pass_at_least: usize) -> Verdict {
+pub fn decide(suite: &str, all: Vec<CriterionResult>, pass_at_least: usize) -> Verdict {
+    // Advisory criteria are shown, never counted: everything below sees the others only.
+    let criteria: Vec<&CriterionResult> = all.iter().filter(|c| !c.advisory).collect();
     let passed = criteria.iter().filter(|c| c.state == State::Pass).count();
     let mut reasons = Vec::new();
-    let breached: Vec<&CriterionResult> = criteria.iter().filter(|c| c.no_go_breached).collect();
+    let breached: Vec<&&CriterionResult> = criteria.iter().filter(|c| c.no_go_breached).collect();
     let decision = if !breached.is_empty() {
         for c in &breached {
             reasons.push(no_go_reason(c));
@@ -80,7 +83,7 @@ pub fn decide(suite: &str, criteria: Vec<CriterionResult>, pass_at_least: usize)
         reasons,
         passed,
         pass_at_least,
-        criteria,
+        criteria: all,
     }
 }
 

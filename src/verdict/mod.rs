@@ -28,6 +28,12 @@
 //! 5. CONDITIONAL — anything else; the reasons name every criterion that failed, was
 //!    inconclusive or was not measured.
 //!
+//! **Advisory criteria** (`advisory = true`) are decided like the others and shown with
+//! their state, but take no part in the decision: not in "5 of 6", never critical, never
+//! NO-GO, never a reason. Quality criteria (`quality.*`, decided in `quality`) use the
+//! intervals of `crate::stats::quality`; a shape twin is NOT MEASURED on them (random
+//! weights).
+//!
 //! Invalid samples (zero-token chat answers, short decodes) never enter a statistic
 //! (`crate::metric` leaves them out); a NOT MEASURED note counts them and the failed
 //! rounds of the model, and the report lists them one by one.
@@ -35,6 +41,7 @@
 mod criterion;
 mod decision;
 mod format;
+mod quality;
 mod types;
 
 pub use criterion::criterion;

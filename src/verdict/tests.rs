@@ -76,6 +76,8 @@ fn chat(model: &str, round: u32, ttft: f64, n: u32) -> Record {
             text: "x".repeat(n as usize),
             valid: n > 0,
             invalid_reason: (n == 0).then(|| "zero-token answer".into()),
+            expect: None,
+            correct: None,
         }),
     }
 }
@@ -110,6 +112,7 @@ fn run(suite: &Suite, records: &[Record]) -> Verdict {
             sections: 3,
             missing: vec![],
         }),
+        not_measured: &[],
     })
 }
 
@@ -241,6 +244,7 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
         models: &models,
         skipped: &skipped,
         completeness: None,
+        not_measured: &[],
     });
     assert_eq!(v.criteria[0].state, State::NotMeasured);
     assert!(
@@ -333,6 +337,7 @@ target = 1.0
         models: &models,
         skipped: &[],
         completeness: Some(&missing),
+        not_measured: &[],
     };
     let c = &evaluate(&inputs).criteria[0];
     assert_eq!(c.state, State::Fail);
@@ -425,6 +430,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
             models: &models,
             skipped: &[],
             completeness: Some(&done),
+            not_measured: &[],
         })
     };
     let v = decide(&build(2.5));

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::config::Suite;
-use crate::sample::Record;
+use crate::sample::{NotMeasured, Record};
 use crate::stats::Estimate;
 use crate::store::Skipped;
 
@@ -104,6 +104,9 @@ pub struct CriterionResult {
     pub note: Option<String>,
     /// The measured value is on the wrong side of `no_go`.
     pub no_go_breached: bool,
+    /// Shown with its state, never counted in the decision.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub advisory: bool,
 }
 
 /// Every criterion of a suite, decided, and the decision.
@@ -119,16 +122,25 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// "5 of 6 criteria pass (5 needed)", plus ", every critical one passes" for GO.
+    /// "5 of 6 criteria pass (5 needed)", plus ", every critical one passes" for GO and
+    /// how the advisory criteria came out (they never count).
     pub fn counts(&self) -> String {
+        let deciding = self.criteria.iter().filter(|c| !c.advisory).count();
         let mut s = format!(
-            "{} of {} criteria pass ({} needed)",
-            self.passed,
-            self.criteria.len(),
-            self.pass_at_least
+            "{} of {deciding} criteria pass ({} needed)",
+            self.passed, self.pass_at_least
         );
         if self.decision == Decision::Go {
             s.push_str(", every critical one passes");
+        }
+        let advisory: Vec<String> = self
+            .criteria
+            .iter()
+            .filter(|c| c.advisory)
+            .map(|c| c.state.to_string())
+            .collect();
+        if !advisory.is_empty() {
+            s.push_str(&format!("; advisory, not counted: {}", advisory.join(", ")));
         }
         s
     }
@@ -145,4 +157,7 @@ pub struct Inputs<'a> {
     pub skipped: &'a [Skipped],
     /// The report's own completeness; `None` leaves `report.complete` NOT MEASURED.
     pub completeness: Option<&'a Completeness>,
+    /// Metrics a model cannot have, and why (run.json `not_measured`: a twin's quality,
+    /// a remote server's memory).
+    pub not_measured: &'a [NotMeasured],
 }

@@ -241,6 +241,7 @@ pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
         models: &run.meta.models,
         skipped: &run.meta.skipped,
         completeness: Some(&completeness),
+        not_measured: &run.meta.not_measured,
     });
     RunView {
         run,

@@ -1,0 +1,61 @@
+//! Deciding a criterion on a quality metric (`quality.*`): the candidate's correct fraction
+//! with its Wilson interval, bits per byte or perplexity with a bootstrap over text windows,
+//! or the candidate against the baseline (a difference of fractions; a ratio or
+//! difference of text statistics), then PASS / FAIL / INCONCLUSIVE on the whole interval
+//! as for every criterion (`crate::stats::quality` has the intervals).
+//!
+//! A model that cannot have the metric — a shape twin (random weights), a server without
+//! logits — makes the criterion NOT MEASURED with that reason, never FAIL and never a number.
+
+use super::criterion::{absent, decide_on};
+use super::types::{CriterionResult, Inputs};
+use crate::config::{Criterion, Versus};
+use crate::metric::MetricName;
+use crate::stats::quality::{self, Versus as How};
+
+/// Decide `c` (on quality `metric`) into `out`.
+pub(super) fn decide(
+    c: &Criterion,
+    inputs: &Inputs<'_>,
+    metric: MetricName,
+    out: &mut CriterionResult,
+) {
+    let s = &inputs.suite.suite;
+    let mut models = vec![s.candidate.as_str()];
+    if c.vs != Versus::Absolute {
+        models.push(s.baseline.as_str());
+    }
+    for m in &models {
+        if let Some(why) = absent(inputs, metric, m) {
+            out.note = Some(why);
+            return;
+        }
+    }
+    let records = inputs.records;
+    let est = match c.vs {
+        Versus::Absolute => quality::estimate(metric, records, &s.candidate),
+        Versus::Baseline => quality::versus(metric, records, &s.candidate, &s.baseline, How::Ratio),
+        Versus::BaselineDifference => {
+            quality::versus(metric, records, &s.candidate, &s.baseline, How::Difference)
+        }
+    };
+    let Some(est) = est else {
+        let missing: Vec<String> = models
+            .iter()
+            .filter(|m| quality::estimate(metric, records, m).is_none())
+            .map(|m| format!("`{m}`"))
+            .collect();
+        out.note = Some(if missing.is_empty() {
+            format!("`{}` cannot be compared this way", metric.name())
+        } else {
+            format!(
+                "no {} sample for {} (the quality workload did not run or failed; see Validity problems)",
+                metric.name(),
+                missing.join(", ")
+            )
+        });
+        return;
+    };
+    out.no_go_breached = c.no_go.is_some_and(|line| !c.op.holds(est.point, line));
+    decide_on(c, est, false, out);
+}
