@@ -98,3 +98,116 @@ pub fn beside_suite(suite_path: &Path, p: &Path) -> PathBuf {
         suite_path.parent().unwrap_or(Path::new("")).join(p)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Workload, load};
+    use std::path::Path;
+
+    const MODELS: &str = "[[model]]\nid = \"a\"\npath = \"a.gguf\"\nfamily = \"x\"\n[[model]]\nid = \"b\"\npath = \"b.gguf\"\nfamily = \"x\"\n";
+
+    fn suite(sha: &str) -> String {
+        format!(
+            "[suite]\nname = \"s\"\ncandidate = \"a\"\nbaseline = \"b\"\n\n[[workload]]\nkind = \"questions\"\nprompts_file = \"q.toml\"\nsha256 = \"{sha}\"\n"
+        )
+    }
+
+    fn setup(
+        questions: &str,
+        sha: Option<&str>,
+    ) -> (
+        tempfile::TempDir,
+        Result<crate::config::Loaded, crate::config::ConfigError>,
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("q.toml"), questions).expect("write");
+        let real = crate::digest::sha256_bytes(questions.as_bytes());
+        std::fs::write(dir.path().join("s.toml"), suite(sha.unwrap_or(&real))).expect("write");
+        std::fs::write(dir.path().join("models.toml"), MODELS).expect("write");
+        let l = load(&dir.path().join("s.toml"), &dir.path().join("models.toml"));
+        (dir, l)
+    }
+
+    const GOOD: &str = "name = \"n\"\norigin = \"o\"\nlicence = \"l\"\nprompts = [\n  { text = \"7 times 8?\", expect = \"56\" },\n  { text = \"Capital of Japan?\", expect_regex = '(?i)tokyo' },\n]\n";
+
+    #[test]
+    fn a_question_file_is_read_into_its_workload() {
+        let (_d, l) = setup(GOOD, None);
+        let l = l.expect("loads");
+        let Workload::Questions { prompts, .. } = &l.suite.workloads[0] else {
+            panic!("questions");
+        };
+        assert_eq!(prompts.len(), 2);
+        // The suite as run carries the questions: a report never needs the file again.
+        let text = toml::to_string_pretty(&l.suite).expect("serialize");
+        assert!(text.contains("Capital of Japan?"), "{text}");
+    }
+
+    #[test]
+    fn question_file_problems_name_the_file_and_line() {
+        let (_d, e) = setup(GOOD, Some(&"0".repeat(64)));
+        let e = e.expect_err("pin");
+        assert!(e.to_string().contains("the suite pins 0000"), "{e}");
+        assert!(e.file.ends_with("s.toml") && e.line == Some(9), "{e}");
+
+        let no_expect = GOOD.replace(
+            "{ text = \"7 times 8?\", expect = \"56\" }",
+            "\"7 times 8?\"",
+        );
+        let (_d, e) = setup(&no_expect, None);
+        let e = e.expect_err("no expectation");
+        assert!(e.file.ends_with("q.toml"), "{e}");
+        assert!(
+            e.to_string().contains("question 1 has no expectation"),
+            "{e}"
+        );
+        assert_eq!(e.line, Some(5), "{e}");
+
+        let echo = GOOD.replace("expect = \"56\"", "expect = \"times\"");
+        let (_d, e) = setup(&echo, None);
+        let e = e.expect_err("echo");
+        assert!(e.file.ends_with("q.toml") && e.line == Some(5), "{e}");
+        assert!(
+            e.to_string().contains("already matches the prompt itself"),
+            "{e}"
+        );
+
+        let bad_regex = GOOD.replace("'(?i)tokyo'", "'(tokyo'");
+        let (_d, e) = setup(&bad_regex, None);
+        let e = e.expect_err("regex");
+        assert!(e.file.ends_with("q.toml") && e.line == Some(6), "{e}");
+        assert!(
+            e.to_string().contains("not a valid regular expression"),
+            "{e}"
+        );
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("s.toml"), suite(&"0".repeat(64))).expect("write");
+        std::fs::write(dir.path().join("models.toml"), MODELS).expect("write");
+        let e = load(&dir.path().join("s.toml"), &dir.path().join("models.toml"))
+            .expect_err("missing file");
+        assert!(
+            e.to_string().contains("prompts_file `q.toml`: cannot read"),
+            "{e}"
+        );
+        assert_eq!(e.line, Some(8), "{e}");
+    }
+
+    #[test]
+    fn the_phase0_suite_loads_with_its_question_set_and_text() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let l = load(&root.join("suites/phase0.toml"), &root.join("models.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let questions: Vec<usize> = l
+            .suite
+            .workloads
+            .iter()
+            .filter_map(|w| match w {
+                Workload::Questions { prompts, .. } => Some(prompts.len()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(questions, [60]);
+        assert_eq!(l.suite.criteria.iter().filter(|c| c.advisory).count(), 2);
+    }
+}
