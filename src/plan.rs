@@ -221,13 +221,14 @@ pub fn quality_not_measured(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<NotMea
     out
 }
 
-/// Workloads of a suite that a bench process runs (cold start is its own process).
+/// Workloads of a suite that a bench process runs (cold start is its own process, so are
+/// the quality workloads).
 pub fn bench_workloads(loaded: &Loaded) -> Vec<Workload> {
     loaded
         .suite
         .workloads
         .iter()
-        .filter(|w| !matches!(w, Workload::ColdStart { .. }))
+        .filter(|w| !matches!(w, Workload::ColdStart { .. }) && !w.is_quality())
         .cloned()
         .collect()
 }
@@ -319,6 +320,107 @@ family = "x"
             Part::ColdStart { .. } => j.drop_cache.is_some(),
             Part::Quality { .. } => false,
         }));
+    }
+
+    #[test]
+    fn quality_runs_once_in_its_own_process_and_never_on_a_twin() {
+        let mut l = loaded();
+        l.suite_path = "suites/s.toml".into();
+        let extra: Suite = toml::from_str(
+            r#"
+[suite]
+name = "t"
+candidate = "a"
+baseline = "b"
+[[workload]]
+kind = "chat"
+max_tokens = 8
+prompts = [{ text = "Capital of France?", expect = "Paris" }, "Hello"]
+[[workload]]
+kind = "questions"
+prompts = [{ text = "7 times 8?", expect = "56" }]
+[[workload]]
+kind = "perplexity"
+file = "texts/t.txt"
+sha256 = "00"
+every_round = true
+"#,
+        )
+        .expect("suite");
+        l.suite.workloads.extend(extra.workloads);
+        let ready = vec![
+            ReadyModel {
+                id: "a".into(),
+                path: "a.gguf".into(),
+                twin_of: None,
+                base_model: None,
+            },
+            ReadyModel {
+                id: "b".into(),
+                path: "b.gguf".into(),
+                twin_of: Some("qwen3-0.6b".into()),
+                base_model: None,
+            },
+        ];
+        let jobs = plan(&l, &ready);
+        let quality: Vec<(String, u32, Vec<&str>)> = jobs
+            .iter()
+            .filter_map(|j| match &j.job.part {
+                Part::Quality { workloads } => Some((
+                    j.key.model.clone(),
+                    j.key.round,
+                    workloads.iter().map(|w| w.kind()).collect(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            quality,
+            [
+                ("a".to_string(), 0, vec!["questions", "perplexity"]),
+                ("a".to_string(), 1, vec!["perplexity"]),
+            ],
+            "questions once, perplexity every round as asked; nothing for the twin"
+        );
+        for j in &jobs {
+            match &j.job.part {
+                Part::Bench { workloads } => {
+                    assert!(workloads.iter().all(|w| !w.is_quality()), "{workloads:?}");
+                    let Some(Workload::Chat { prompts, .. }) =
+                        workloads.iter().find(|w| w.kind() == "chat")
+                    else {
+                        panic!("chat");
+                    };
+                    let judged = prompts.iter().any(|p| p.expect.is_some());
+                    assert_eq!(judged, j.key.model == "a", "a twin's text is never judged");
+                }
+                Part::Quality { workloads } => {
+                    for w in workloads {
+                        if let Workload::Perplexity { file, .. } = w {
+                            assert!(file.is_absolute(), "{file:?}");
+                            assert!(file.ends_with("suites/texts/t.txt"), "{file:?}");
+                        }
+                    }
+                }
+                Part::ColdStart { .. } => {}
+            }
+        }
+        let nm = quality_not_measured(&l, &ready);
+        assert_eq!(nm.len(), 1, "{nm:?}");
+        assert_eq!(nm[0].model, "b");
+        assert_eq!(
+            nm[0].metrics,
+            [
+                "quality.correct_fraction",
+                "quality.bits_per_byte",
+                "quality.perplexity"
+            ]
+        );
+        assert!(
+            nm[0].reason.starts_with("random weights"),
+            "{}",
+            nm[0].reason
+        );
     }
 
     #[test]
