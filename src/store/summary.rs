@@ -39,6 +39,11 @@ fn summary_metrics(run: &StoredRun) -> Vec<(String, MetricName)> {
             MetricName::ColdStartWarmTotalMs,
         ),
         ("peak RSS MiB".to_string(), MetricName::PeakRssBytes),
+        (
+            "correct answers".to_string(),
+            MetricName::QualityCorrectFraction,
+        ),
+        ("bits per byte".to_string(), MetricName::QualityBitsPerByte),
     ]);
     v
 }

@@ -4,7 +4,7 @@
 //! This file puts the document together ([`render`]) and writes each run's opening lines;
 //! every section is its own file, named after its heading: `verdict` (the verdict at the
 //! top), `device_matrix` (several runs), then per run `results`, `comparisons`, `charts`,
-//! `memory`, `roofline`, `cold_start`, `latency`, `validity`, `twins`, `environment`,
+//! `memory`, `roofline`, `cold_start`, `latency`, `quality`, `validity`, `twins`, `environment`,
 //! `completeness`, and last `methodology`. `text` holds the cell and number formatting
 //! they share.
 
@@ -17,6 +17,7 @@ mod environment;
 mod latency;
 mod memory;
 mod methodology;
+mod quality;
 mod results;
 mod roofline;
 mod text;
@@ -35,6 +36,7 @@ use self::environment::environment;
 use self::latency::latency;
 use self::memory::memory;
 use self::methodology::methodology;
+use self::quality::quality;
 use self::results::per_model;
 use self::roofline::roofline;
 use self::text::heading;
@@ -98,6 +100,7 @@ fn run_sections(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: usize
     roofline(out, v, h);
     cold_start(out, v, charts, h);
     latency(out, v, charts, h);
+    quality(out, v, charts, h);
     validity(out, &v.problems, h);
     twins(out, v, h);
     environment(out, v, h);

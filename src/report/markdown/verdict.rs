@@ -21,7 +21,9 @@ pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
     );
     let _ = writeln!(out, "|---|---|--:|--:|--:|--:|---|");
     for c in &verdict.criteria {
-        let name = if c.critical {
+        let name = if c.advisory {
+            format!("{} (advisory, not counted)", cell(&c.name))
+        } else if c.critical {
             format!("{} (critical)", cell(&c.name))
         } else {
             cell(&c.name)
@@ -53,7 +55,7 @@ pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
     let open: Vec<&CriterionResult> = verdict
         .criteria
         .iter()
-        .filter(|c| verdict.decision == Decision::Go && c.state != State::Pass)
+        .filter(|c| verdict.decision == Decision::Go && c.state != State::Pass && !c.advisory)
         .collect();
     if !open.is_empty() {
         let _ = writeln!(out, "Not passed, without blocking GO:\n");
@@ -64,6 +66,25 @@ pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
                 cell(&c.name),
                 c.state,
                 cell(&crate::verdict::why(c))
+            );
+        }
+        out.push('\n');
+    }
+    let advisory: Vec<&CriterionResult> = verdict.criteria.iter().filter(|c| c.advisory).collect();
+    if !advisory.is_empty() {
+        let _ = writeln!(out, "Advisory (shown, never counted in the decision):\n");
+        for c in advisory {
+            let why = crate::verdict::why(c);
+            let _ = writeln!(
+                out,
+                "- {} {}{}",
+                cell(&c.name),
+                c.state,
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", cell(&why))
+                }
             );
         }
         out.push('\n');

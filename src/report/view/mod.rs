@@ -8,6 +8,7 @@
 mod checks;
 mod comparisons;
 mod models;
+mod quality;
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,7 @@ use checks::problems;
 use comparisons::comparison;
 pub use models::metric_list;
 use models::model_view;
+pub use quality::{QualityView, TextFacts, WrongAnswer};
 
 /// What a model is in its suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -127,6 +129,8 @@ pub struct ModelView {
     /// How samples were taken where a backend says so (e.g. the http backend's source of
     /// a rate: the server's own timings or the stream), each distinct note once.
     pub notes: Vec<String>,
+    /// Correct answers, bits per byte, base model or not, and what cannot be measured.
+    pub quality: QualityView,
 }
 
 impl ModelView {
