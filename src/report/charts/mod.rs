@@ -1,6 +1,6 @@
 //! The report's figures, drawn with plotters into SVG and PNG bytes (the caller writes
 //! the files): which figures a run has ([`figures`]), one drawing function per figure
-//! ([`bars`], [`latency`], [`memory`], [`cold_start`]) each generic over the backend, so
+//! ([`bars`], [`latency`], [`memory`], [`cold_start`], [`quality`]) each generic over the backend, so
 //! SVG and PNG always show the same thing, and their shared look ([`style`]).
 //!
 //! Sizes are fixed (960 × 540) and the font is embedded ([`font`]), so a chart is the same
@@ -14,6 +14,7 @@ mod font;
 mod glyphs;
 mod latency;
 mod memory;
+mod quality;
 mod style;
 
 use std::error::Error;
@@ -28,6 +29,7 @@ use figures::{Figure, figures};
 use font::{FONT, ensure_font};
 use latency::latency;
 use memory::memory;
+use quality::speed_quality;
 use style::DrawResult;
 pub use style::SIZE;
 
@@ -53,7 +55,14 @@ pub struct Rendered {
 
 /// Every stem a chart file can have (before a `runN-` prefix): `report` uses it to tell its
 /// own earlier charts from anything else in the charts folder.
-pub const STEMS: &[&str] = &["throughput", "memory", "cold_start", "ttft", "itl"];
+pub const STEMS: &[&str] = &[
+    "throughput",
+    "memory",
+    "cold_start",
+    "ttft",
+    "itl",
+    "speed_quality",
+];
 
 /// Render every chart of one run; file stems get `prefix` (empty for a single run).
 pub fn render_run(v: &RunView<'_>, prefix: &str) -> anyhow::Result<Rendered> {
@@ -127,6 +136,11 @@ where
         } => latency(&body, metric, series, target.as_ref())?,
         Figure::Memory(rows) => memory(&body, rows)?,
         Figure::ColdStart(rows) => cold_start(&body, rows)?,
+        Figure::SpeedQuality {
+            points,
+            left_out,
+            decode_label,
+        } => speed_quality(&body, points, left_out, decode_label)?,
     }
     Ok(())
 }
