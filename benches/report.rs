@@ -42,6 +42,8 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
             valid: true,
             invalid_reason: None,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         })));
     }
     v.push(rec(Body::Prefill(PrefillSample {
@@ -50,6 +52,8 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
         elapsed_ms: 100.0,
         tokens_per_s: speed * 5000.0 * wobble(k + 3),
         note: None,
+        repetition: 0,
+        repetitions: 1,
     })));
     for p in 0..4u32 {
         let itl: Vec<f64> = (0..127u64)
@@ -155,13 +159,15 @@ fn stored_run(c: &mut Criterion) {
     for (name, run) in [("fixture smoke run", &fixture), ("phase0-sized run", &old)] {
         g.bench_function(format!("findings (markdown + charts) of a {name}"), |b| {
             b.iter(|| {
-                let views = lfmbench::report::views(std::slice::from_ref(black_box(run)));
+                let pools = lfmbench::report::pools(std::slice::from_ref(black_box(run)));
+                let views = lfmbench::report::views(&pools);
                 lfmbench::report::findings(&views).map(|f| f.markdown.len() + f.charts.len())
             })
         });
         g.bench_function(format!("terminal verdict of a {name}"), |b| {
             b.iter(|| {
-                let views = lfmbench::report::views(std::slice::from_ref(black_box(run)));
+                let pools = lfmbench::report::pools(std::slice::from_ref(black_box(run)));
+                let views = lfmbench::report::views(&pools);
                 lfmbench::report::terminal::render(&views, false)
             })
         });

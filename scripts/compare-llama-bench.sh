@@ -13,7 +13,15 @@
 #
 # llama-bench and llama-quantize are built from the llama.cpp inside the PyPI sdist of
 # llama-cpp-python (scripts/build-llama-tool.sh), which is not the exact llama.cpp commit
-# that llama-cpp-sys-2 vendors: small differences can come from that too. Run it on a quiet
+# that llama-cpp-sys-2 vendors: small differences can come from that too. llama-bench is
+# built for this CPU (LLAMA_BUILD_STYLE=native, the default: -march=native, as llama.cpp's
+# own from-source build, with AMX compiled out as in lfmbench's build), never the
+# handicapped generic way, and the script prints which instruction sets each side really
+# used. LLAMA_BUILD_STYLE=release builds it as llama.cpp's release archives are (every CPU
+# variant, picked at run time); on the Sapphire Rapids VMs this project runs on, that
+# build picks libggml-cpu-sapphirerapids.so and dies of SIGILL at its first AMX
+# `tileloadd` (llama-cpp-python 0.3.36's llama.cpp), so it cannot be the reference there.
+# Run it on a quiet
 # machine: two llama.cpp threads on a 2-core VM collapse under any other load.
 # Before each llama-bench run its file is settled in the page cache as lfmbench settles its
 # own (dropped, then read back sequentially): mmapped decode speed depends on how a file
@@ -25,13 +33,18 @@ threads="${THREADS:-2}"
 pp=512
 tg=128
 tools="${LFMBENCH_TOOLS:-.tools}"
+style="${LLAMA_BUILD_STYLE:-native}"
+export LLAMA_BUILD_STYLE="$style"
+suffix="-$style"
+[ "$style" = generic ] && suffix=""
 
 cargo build --release --quiet
 LF=target/release/lfmbench
 
 pairs=()
 if [ "${1:-}" = "--twins" ]; then
-  scripts/build-llama-tool.sh llama-bench llama-quantize >/dev/null
+  scripts/build-llama-tool.sh llama-bench >/dev/null
+  LLAMA_BUILD_STYLE=generic scripts/build-llama-tool.sh llama-quantize >/dev/null
   [ -x "$tools/py/bin/python" ] || python3 -m venv "$tools/py"
   "$tools/py/bin/python" -c 'import numpy, gguf' 2>/dev/null ||
     "$tools/py/bin/pip" install --quiet --disable-pip-version-check numpy gguf
@@ -55,7 +68,7 @@ else
   [ $# -eq 0 ] && set -- models/cache/SmolLM2-135M-Instruct.Q4_1.gguf models/cache/gemma-3-270m-q4_k_m.gguf
   pairs=("$@")
 fi
-LB="$tools/llama-bench/bin/llama-bench"
+LB="$tools/llama-bench$suffix/bin/llama-bench"
 settle() {
   python3 -c 'import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
@@ -103,7 +116,7 @@ TOML
   for r in $(seq 1 "$rounds"); do
     # llama-bench: -r 2 repetitions after its own warm-up; its mean is reported.
     settle "$lb_file"
-    line=$("$LB" -m "$lb_file" -p "$pp" -n "$tg" -b "$pp" -ub "$pp" -t "$threads" -r 2 -o csv 2>/dev/null |
+    line=$("$LB" -m "$lb_file" -p "$pp" -n "$tg" -b "$pp" -ub "$pp" -t "$threads" -r 2 -o csv 2>"$work/lb.err" |
       python3 -c 'import csv,sys
 rows=list(csv.DictReader(sys.stdin))
 pp=[r["avg_ts"] for r in rows if r["n_prompt"]!="0"][0]
@@ -122,6 +135,20 @@ print(f"{name}\tlfmbench\t{r}\t{pp:.1f}\t{tg:.1f}")
 PY
   done
 done
+
+# What each side ran: the CPU backend llama-bench loaded (release style: the variant ggml
+# picked for this CPU) and the instruction sets lfmbench's engine reported (engine.json).
+echo
+echo "llama-bench ($style build): $(grep -h -o 'loaded CPU backend from .*' "$work/lb.err" | head -1 || true)"
+"$LB" --list-devices 2>&1 | grep -i cpu | head -2 | sed 's/^/llama-bench device: /' || true
+python3 - "$work" <<'PY'
+import glob, json, sys
+for f in sorted(glob.glob(sys.argv[1] + "/reports/runs/*/engine.json"))[:1]:
+    isa = json.load(open(f)).get("isa") or {}
+    print("lfmbench engine CPU features:", " ".join(isa.get("engine_cpu_features", [])) or "unknown")
+    print("host CPU features:", " ".join(isa.get("host_cpu_features", [])))
+    print("host features the engine leaves unused:", " ".join(isa.get("unused_host_features", [])) or "none")
+PY
 
 # Medians per model and side, and lfmbench ÷ llama-bench.
 python3 - "$work/all.tsv" <<'PY'

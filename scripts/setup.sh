@@ -21,6 +21,8 @@ command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 if [ "$(uname -s)" = Linux ]; then
   [ -x /usr/bin/time ] || need_apt+=(time)
   command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
+  # tests/isa_guard.rs runs the binary on an emulated older CPU (QEMU user mode)
+  [ "$(uname -m)" = x86_64 ] && { command -v qemu-x86_64 >/dev/null 2>&1 || need_apt+=(qemu-user); }
   # bindgen loads libclang.so / libclang-N.so (package libclang1-N); libclang-cpp.so, which
   # some images ship alone, is a different library and does not do.
   compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null || compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null \

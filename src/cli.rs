@@ -55,6 +55,11 @@ pub struct RunArgs {
     /// Override the suite's threads (0 = physical cores).
     #[arg(long)]
     pub threads: Option<u32>,
+    /// Before each round, wait up to SECONDS for other processes to use less than a
+    /// quarter of a CPU (the wait is reported and stored); rounds that still start on a
+    /// busy host are marked contended.
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_quiet: Option<u64>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     #[arg(long, value_enum)]

@@ -140,6 +140,21 @@ impl MetricName {
         }
     }
 
+    /// Whether the values of one round are repetitions of one measurement (decode and
+    /// prefill, llama-bench's `-r`) or a single value (memory, cold start, the valid
+    /// fraction): a median is then taken over round values, each round reduced to the
+    /// median of its repetitions (`crate::stats::order`). Chat latencies are one value
+    /// per prompt, not repetitions, and are pooled over rounds.
+    pub fn one_value_per_round(self) -> bool {
+        !matches!(
+            self,
+            MetricName::ChatTtftMs
+                | MetricName::ChatItlMs
+                | MetricName::ChatE2eMs
+                | MetricName::ChatTokensPerS
+        )
+    }
+
     /// Whether larger values are better (for comparisons and regressions).
     pub fn higher_is_better(self) -> bool {
         matches!(

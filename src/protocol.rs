@@ -89,6 +89,10 @@ pub struct EngineInfo {
     pub system_info: String,
     /// Whether layers can be offloaded to a GPU in this build.
     pub gpu_offload: bool,
+    /// Instruction sets: what the engine was built with against what the host has
+    /// (engines lfmbench builds itself; absent for a server's, and in runs before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isa: Option<crate::measure::isa::IsaInfo>,
 }
 
 /// Identity of one unit of work, as recorded in `jobs.jsonl`.

@@ -61,6 +61,18 @@ pub struct DecodeSample {
     /// token counts came from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Which measured repetition of its round this is, 0-based (llama-bench `-r`): the
+    /// round's value is the median of its repetitions. Runs made before repetitions
+    /// read as the only one.
+    #[serde(default)]
+    pub repetition: u32,
+    /// How many measured repetitions its round took (the workload's `repetitions`).
+    #[serde(default = "one")]
+    pub repetitions: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// Prefill throughput: `n_tokens` prompt tokens evaluated in batches of `n_batch`
@@ -76,6 +88,12 @@ pub struct PrefillSample {
     /// token counts came from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Which measured repetition of its round this is, 0-based, as for decode.
+    #[serde(default)]
+    pub repetition: u32,
+    /// How many measured repetitions its round took.
+    #[serde(default = "one")]
+    pub repetitions: u32,
 }
 
 /// Why a generation stopped.
@@ -304,11 +322,24 @@ mod tests {
                 elapsed_ms: 100.0,
                 tokens_per_s: 5120.0,
                 note: None,
+                repetition: 2,
+                repetitions: 3,
             }),
         };
         let line = serde_json::to_string(&r).expect("serialize");
         assert!(line.contains(r#""kind":"prefill""#), "{line}");
+        assert!(line.contains(r#""repetition":2,"repetitions":3"#), "{line}");
         let back: Record = serde_json::from_str(&line).expect("parse");
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn a_sample_from_before_repetitions_is_the_only_one_of_its_round() {
+        let line = r#"{"model":"m","round":0,"kind":"decode","depth":0,"n_requested":8,"n_generated":8,"elapsed_ms":70.0,"tokens_per_s":100.0,"valid":true}"#;
+        let r: Record = serde_json::from_str(line).expect("parse");
+        match r.body {
+            Body::Decode(d) => assert_eq!((d.repetition, d.repetitions), (0, 1)),
+            other => panic!("{other:?}"),
+        }
     }
 }

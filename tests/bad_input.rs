@@ -94,6 +94,22 @@ fn suite_mistakes_are_located_and_explained() {
             vec!["suite.toml:", "unknown variant `=>`"],
         ),
         (
+            good.replace("tokens = 96", "tokens = 96\nrepetitions = 0"),
+            vec![
+                "suite.toml:23:",
+                "a prefill workload: repetitions = 0 measures nothing (0)",
+                "help: set repetitions between 1 and 100",
+            ],
+        ),
+        (
+            good.replace("depths = [0, 64]", "depths = [0, 64]\nrepetitions = 1000"),
+            vec![
+                "suite.toml:19:",
+                "a decode workload: repetitions is above the limit (1000)",
+                "add rounds instead",
+            ],
+        ),
+        (
             format!("{good}\n[decision]\npass_at_least = 3\n"),
             vec!["pass_at_least = 3 but the suite has only 0 criteria"],
         ),

@@ -22,9 +22,24 @@ fn a_run_measures_every_workload_consistently() {
             .collect()
     };
     for model in ["smol", "gemma"] {
-        // 2 rounds × 2 depths of decode, each with the tokens asked.
+        // 2 rounds × 2 depths × 3 repetitions (the default) of decode, each with the
+        // tokens asked, each stored with its place among its round's repetitions.
         let dec = of(model, "decode");
-        assert_eq!(dec.len(), 4, "{model}: {dec:?}");
+        assert_eq!(dec.len(), 12, "{model}: {dec:?}");
+        for round in 0..2 {
+            for depth in [0, 64] {
+                let mut reps: Vec<u64> = dec
+                    .iter()
+                    .filter(|d| d["round"] == round && d["depth"] == depth)
+                    .map(|d| {
+                        assert_eq!(d["repetitions"], 3, "{d}");
+                        d["repetition"].as_u64().expect("repetition")
+                    })
+                    .collect();
+                reps.sort_unstable();
+                assert_eq!(reps, [0, 1, 2], "{model} round {round} depth {depth}");
+            }
+        }
         for d in &dec {
             assert_eq!(d["n_generated"], 12);
             assert_eq!(d["valid"], true);
@@ -33,7 +48,8 @@ fn a_run_measures_every_workload_consistently() {
             assert!(tps > 0.0 && (tps - from_elapsed).abs() < 1e-6 * tps, "{d}");
         }
         let pre = of(model, "prefill");
-        assert_eq!(pre.len(), 2);
+        assert_eq!(pre.len(), 6);
+        assert!(pre.iter().all(|p| p["repetitions"] == 3), "{pre:?}");
         for p in &pre {
             let tps = f(p, "tokens_per_s");
             assert!(

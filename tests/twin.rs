@@ -230,10 +230,12 @@ fn load_and_generate(twins: &[(&str, &str, &str)]) -> tempfile::TempDir {
     }
     let dir = workspace(&models);
     let ids: Vec<String> = twins.iter().map(|(n, q, _)| id(n, q)).collect();
+    // One repetition: this checks that models work, not how fast.
     let workloads = r#"[[workload]]
 kind = "decode"
 tokens = 4
 depths = [0]
+repetitions = 1
 
 [[workload]]
 kind = "chat"
@@ -333,14 +335,17 @@ fn twin_side_by_side(real_file: &str, twin: &str, quant: &str, family: &str) {
         real.display()
     );
     let dir = workspace(&models);
+    // One repetition per round: seven independent rounds of each file.
     let workloads = r#"[[workload]]
 kind = "decode"
 tokens = 64
 depths = [0]
+repetitions = 1
 
 [[workload]]
 kind = "prefill"
-tokens = 128"#;
+tokens = 128
+repetitions = 1"#;
     let ids = vec!["real".to_string(), "twin".to_string()];
     let text_suite = suite("twin-side-by-side", &ids, 7, 1, workloads);
     std::fs::write(dir.path().join("suite.toml"), text_suite).expect("suite");

@@ -316,6 +316,7 @@ impl Backend for HttpBackend {
             build_features: Vec::new(),
             system_info,
             gpu_offload: false,
+            isa: None,
         }
     }
 
@@ -637,6 +638,8 @@ mod tests {
             valid: true,
             invalid_reason: None,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         }
     }
 
@@ -683,6 +686,8 @@ mod tests {
             elapsed_ms: 40.0,
             tokens_per_s: 1600.0,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         };
         annotate_prefill(&mut p, &exchange(None, None, 1));
         assert_eq!(p.n_tokens, 64);
@@ -697,6 +702,8 @@ mod tests {
             elapsed_ms: 40.0,
             tokens_per_s: 1600.0,
             note: None,
+            repetition: 0,
+            repetitions: 1,
         };
         let t = Timings {
             prompt_n: Some(90.0),

@@ -109,6 +109,7 @@ impl Backend for Llama {
             build_features: build_features(),
             system_info: system_info(),
             gpu_offload: self.backend.supports_gpu_offload(),
+            isa: Some(crate::measure::isa::IsaInfo::of(&system_info())),
         }
     }
 

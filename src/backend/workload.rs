@@ -6,6 +6,11 @@
 //! in-process engine (`crate::worker`), the http backend on its server
 //! ([`super::http::run_worker`]). Timing is done here,
 //! around the trait's calls; a backend only reports when each token arrived.
+//!
+//! Inside a round each workload first runs the suite's `warmup` repetitions unmeasured;
+//! decode (at each depth) and prefill then run `repetitions` measured ones (llama-bench's
+//! `-r`), each stored with its index, and the round's value is later their median
+//! (`crate::stats::order::round_value`). Chat runs each prompt `repeat` times.
 
 use std::time::Instant;
 
@@ -91,32 +96,41 @@ fn run_workload(
         })
     };
     match w {
-        Workload::Decode { tokens, depths } => {
+        Workload::Decode {
+            tokens,
+            depths,
+            repetitions,
+        } => {
+            // Warm-up first (unmeasured), then the measured repetitions, depth by depth.
             for &depth in depths {
-                for i in 0..=job.warmup {
-                    let d = decode_once(s, depth, *tokens)?;
-                    if i == job.warmup {
-                        out(record(Body::Decode(d)))?;
-                    }
+                for _ in 0..job.warmup {
+                    decode_once(s, depth, *tokens)?;
+                }
+                for repetition in 0..*repetitions {
+                    let mut d = decode_once(s, depth, *tokens)?;
+                    (d.repetition, d.repetitions) = (repetition, *repetitions);
+                    out(record(Body::Decode(d)))?;
                 }
             }
         }
-        Workload::Prefill { tokens } => {
-            for i in 0..=job.warmup {
-                s.reset()?;
-                let p = s.synthetic_prompt(*tokens)?;
-                let t0 = Instant::now();
-                s.prefill(&p)?;
-                let elapsed_ms = ms(t0, Instant::now());
-                if i == job.warmup {
-                    out(record(Body::Prefill(PrefillSample {
-                        n_tokens: *tokens,
-                        n_batch: job.settings.n_batch,
-                        elapsed_ms,
-                        tokens_per_s: f64::from(*tokens) * 1000.0 / elapsed_ms,
-                        note: None,
-                    })))?;
-                }
+        Workload::Prefill {
+            tokens,
+            repetitions,
+        } => {
+            for _ in 0..job.warmup {
+                prefill_once(s, *tokens)?;
+            }
+            for repetition in 0..*repetitions {
+                let elapsed_ms = prefill_once(s, *tokens)?;
+                out(record(Body::Prefill(PrefillSample {
+                    n_tokens: *tokens,
+                    n_batch: job.settings.n_batch,
+                    elapsed_ms,
+                    tokens_per_s: f64::from(*tokens) * 1000.0 / elapsed_ms,
+                    note: None,
+                    repetition,
+                    repetitions: *repetitions,
+                })))?;
             }
         }
         Workload::Chat {
@@ -161,6 +175,15 @@ fn run_workload(
     Ok(())
 }
 
+/// Evaluate a synthetic prompt of `tokens` tokens from an empty context; its wall time, ms.
+fn prefill_once(s: &mut dyn Session, tokens: u32) -> Result<f64> {
+    s.reset()?;
+    let p = s.synthetic_prompt(tokens)?;
+    let t0 = Instant::now();
+    s.prefill(&p)?;
+    Ok(ms(t0, Instant::now()))
+}
+
 /// Fill the context to `depth` (untimed), then generate `tokens` one at a time ignoring
 /// end-of-generation. Rate = (n − 1) / (last − first token): exactly n − 1 decode steps.
 fn decode_once(s: &mut dyn Session, depth: u32, tokens: u32) -> Result<DecodeSample> {
@@ -194,6 +217,8 @@ fn decode_once(s: &mut dyn Session, depth: u32, tokens: u32) -> Result<DecodeSam
             )
         }),
         note: None,
+        repetition: 0,
+        repetitions: 1,
     })
 }
 

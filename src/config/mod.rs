@@ -470,11 +470,11 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
         }
         for w in &l.suite.workloads {
             let (need, what) = match w {
-                Workload::Decode { tokens, depths } => (
+                Workload::Decode { tokens, depths, .. } => (
                     depths.iter().max().copied().unwrap_or(0) + tokens,
                     "decode depth + tokens",
                 ),
-                Workload::Prefill { tokens } => (*tokens, "prefill tokens"),
+                Workload::Prefill { tokens, .. } => (*tokens, "prefill tokens"),
                 Workload::Chat { max_tokens, .. } => (*max_tokens, "chat max_tokens"),
                 Workload::ColdStart { .. } => (0, ""),
                 Workload::Questions { max_tokens, .. } => (*max_tokens, "questions max_tokens"),
@@ -504,13 +504,14 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
                 expect::check_prompts(p, t, prompts)?;
             }
             validate_quality_workload(p, t, w)?;
-            if let Workload::Decode { tokens: 0, .. } | Workload::Prefill { tokens: 0 } = w {
+            if let Workload::Decode { tokens: 0, .. } | Workload::Prefill { tokens: 0, .. } = w {
                 return Err(ConfigError::new(
                     p,
                     format!("a {} workload with tokens = 0 measures nothing", w.kind()),
                 )
                 .at_text(t, &format!("kind = \"{}\"", w.kind())));
             }
+            check_repetitions(p, t, w)?;
         }
     }
     for c in &l.suite.criteria {
@@ -631,6 +632,29 @@ fn validate_quality_criterion(p: &Path, t: &str, c: &Criterion) -> Result<(), Co
         );
     }
     Ok(())
+}
+
+/// `repetitions` of a decode or prefill workload: at least 1, at most
+/// [`suite::MAX_REPETITIONS`].
+fn check_repetitions(p: &Path, t: &str, w: &Workload) -> Result<(), ConfigError> {
+    let n = w.repetitions();
+    let problem = if n == 0 {
+        "repetitions = 0 measures nothing"
+    } else if n > suite::MAX_REPETITIONS {
+        "repetitions is above the limit"
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError::new(
+        p,
+        format!("a {} workload: {problem} ({n})", w.kind()),
+    )
+    .at_text(t, "repetitions")
+    .help(format!(
+        "set repetitions between 1 and {} ({} is the default): each round takes that many measured repetitions and keeps their median; for tighter intervals add rounds instead",
+        suite::MAX_REPETITIONS,
+        suite::DEFAULT_REPETITIONS
+    )))
 }
 
 #[cfg(test)]

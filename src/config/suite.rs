@@ -65,9 +65,19 @@ pub enum Workload {
         tokens: u32,
         #[serde(default = "default_depths")]
         depths: Vec<u32>,
+        /// Measured repetitions per round at each depth, after the warm-up (llama-bench
+        /// `-r`); the round's value is their median.
+        #[serde(default = "default_repetitions")]
+        repetitions: u32,
     },
     /// Evaluate `tokens` prompt tokens in batches of n_batch.
-    Prefill { tokens: u32 },
+    Prefill {
+        tokens: u32,
+        /// Measured repetitions per round, after the warm-up (llama-bench `-r`); the
+        /// round's value is their median.
+        #[serde(default = "default_repetitions")]
+        repetitions: u32,
+    },
     /// Answer each prompt through the chat template, greedy, at most `max_tokens`. A prompt
     /// may carry what a correct answer contains (`{ text = "…", expect = "…" }`).
     Chat {
@@ -131,6 +141,16 @@ fn default_ppl_ctx() -> u32 {
 fn default_depths() -> Vec<u32> {
     vec![0]
 }
+/// Repetitions of decode and prefill per round (llama-bench's `-r` defaults to 5; 3 keeps
+/// a round short while its median is already robust to one stalled repetition).
+pub const DEFAULT_REPETITIONS: u32 = 3;
+/// More repetitions than this in one round is refused: use more rounds instead (rounds,
+/// not repetitions, are what intervals count).
+pub const MAX_REPETITIONS: u32 = 100;
+
+fn default_repetitions() -> u32 {
+    DEFAULT_REPETITIONS
+}
 fn default_repeat() -> u32 {
     1
 }
@@ -166,6 +186,17 @@ impl Workload {
                 *every_round
             }
             _ => true,
+        }
+    }
+
+    /// Measured repetitions per round (decode and prefill; 1 for the others, whose
+    /// samples are not repetitions of one measurement).
+    pub fn repetitions(&self) -> u32 {
+        match self {
+            Workload::Decode { repetitions, .. } | Workload::Prefill { repetitions, .. } => {
+                *repetitions
+            }
+            _ => 1,
         }
     }
 }

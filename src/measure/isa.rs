@@ -15,6 +15,49 @@
 //! prefill 1.6–1.75× faster with AVX-512 than with the AVX2-only default build of
 //! llama-cpp-sys-2): `lfmbench run` warns, and the report marks the machine's figures.
 
+/// What engine.json records about instruction sets.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IsaInfo {
+    /// What llama.cpp's CPU backend was compiled with (ggml names, from its system info).
+    pub engine_cpu_features: Vec<String>,
+    /// What the host CPU offers (ggml names, from its flags).
+    pub host_cpu_features: Vec<String>,
+    /// Host instruction sets the engine does not use: its figures are slower than llama.cpp
+    /// built for this machine would give. Empty when it uses them all.
+    pub unused_host_features: Vec<String>,
+    /// Instruction sets left out on purpose, with why ([`LEFT_OUT`]), where the host has them.
+    #[serde(default)]
+    pub left_out: Vec<(String, String)>,
+    /// This binary's rustc target-cpu and target features.
+    pub built_for_target_cpu: String,
+    pub built_for_features: Vec<String>,
+}
+
+impl IsaInfo {
+    /// The lists for this host and an engine whose system info is `system_info`.
+    pub fn of(system_info: &str) -> IsaInfo {
+        let host = host_ggml_features(&host_flags());
+        let engine = engine_cpu_features(system_info);
+        let left_out = LEFT_OUT
+            .iter()
+            .filter(|(name, _)| host.iter().any(|h| h == name) && !engine.iter().any(|e| e == name))
+            .map(|(n, why)| ((*n).to_string(), (*why).to_string()))
+            .collect();
+        IsaInfo {
+            unused_host_features: unused(&host, &engine),
+            engine_cpu_features: engine,
+            host_cpu_features: host,
+            left_out,
+            built_for_target_cpu: TARGET_CPU.to_string(),
+            built_for_features: BUILT_FOR
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+}
+
 /// rustc's `target-cpu` of this build ("native", a named CPU, or empty for the default).
 pub const TARGET_CPU: &str = env!("LFMBENCH_TARGET_CPU");
 

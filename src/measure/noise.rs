@@ -75,6 +75,18 @@ pub struct HostLoad {
     /// Which thresholds were crossed, with the measured values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// Why the load was recorded but not judged (e.g. the work ran in a server process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_judged: Option<String>,
+    /// Memory-bandwidth probe (GB/s) before this job, when it was the first of its round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_before_gbps: Option<f64>,
+    /// Memory-bandwidth probe (GB/s) after this job, when it was the last of its round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_after_gbps: Option<f64>,
+    /// Seconds waited for a quiet host before this job's round (`--wait-quiet`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited_s: Option<f64>,
 }
 
 /// When a job counts as contended.
@@ -198,6 +210,10 @@ pub fn between(
         load1_after: after.load1,
         contended: false,
         reasons: Vec::new(),
+        not_judged: None,
+        probe_before_gbps: None,
+        probe_after_gbps: None,
+        waited_s: None,
     };
     judge(&mut load, th);
     load

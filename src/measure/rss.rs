@@ -4,11 +4,13 @@
 use std::io;
 
 /// How a child process ended, with its own peak RSS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Exit {
     pub code: Option<i32>,
     pub signal: Option<i32>,
     pub peak_rss_bytes: u64,
+    /// CPU time the process used (user + system, all its threads), seconds.
+    pub cpu_s: f64,
 }
 
 impl Exit {
@@ -46,6 +48,7 @@ pub fn wait_with_rusage(pid: u32) -> io::Result<Exit> {
         code,
         signal,
         peak_rss_bytes: maxrss_to_bytes(usage.ru_maxrss as u64),
+        cpu_s: super::noise::timeval_s(usage.ru_utime) + super::noise::timeval_s(usage.ru_stime),
     })
 }
 

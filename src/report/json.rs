@@ -14,10 +14,31 @@ struct Document<'a> {
 
 #[derive(Serialize)]
 struct RunDoc<'a> {
+    /// The run's id; for pooled runs, their ids joined by " + ".
     run: &'a str,
+    /// The runs pooled into this verdict.
+    runs: &'a [String],
     machine: &'a str,
+    /// `host.json` `label`.
+    label: &'a str,
+    /// Why these runs are not pooled with other runs of the same label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apart: Option<&'a str>,
+    /// What the verdict rests on besides its models.
+    rests_on: RestsOn<'a>,
     verdict: &'a Verdict,
     completeness: &'a Completeness,
+}
+
+#[derive(Serialize)]
+struct RestsOn<'a> {
+    models: String,
+    engine: &'a str,
+    instruction_sets: &'a str,
+    host: String,
+    gpu_offload_requested: String,
+    gpu_offload_achieved: String,
+    rounds: &'a str,
 }
 
 /// Pretty JSON with a trailing newline.
@@ -28,7 +49,19 @@ pub fn render(views: &[RunView<'_>]) -> anyhow::Result<String> {
             .iter()
             .map(|v| RunDoc {
                 run: &v.run.meta.id,
+                runs: &v.runs,
                 machine: &v.machine,
+                label: &v.label,
+                apart: v.apart.as_deref(),
+                rests_on: RestsOn {
+                    models: v.verdict.basis(),
+                    engine: &v.basis.engine,
+                    instruction_sets: &v.basis.isa,
+                    host: v.basis.quiet.text(),
+                    gpu_offload_requested: v.basis.offload.requested_text(),
+                    gpu_offload_achieved: v.basis.offload.achieved_text(),
+                    rounds: &v.basis.rounds,
+                },
                 verdict: &v.verdict,
                 completeness: &v.completeness,
             })

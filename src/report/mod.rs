@@ -2,7 +2,9 @@
 //! always give byte-identical output: no clock is read, everything is ordered, charts
 //! have fixed sizes and an embedded font.
 //!
-//! - `view` — the view-model, built once per run (statistics, verdict, completeness);
+//! - `pool` — runs grouped by machine label; runs of one label under the same engine
+//!   build, suite and models pooled into one, the others kept apart with the reason;
+//! - `view` — the view-model, built once per pool (statistics, verdict, deliverables);
 //! - `markdown` — PHASE_0_FINDINGS.md;
 //! - `charts` — SVG + PNG figures;
 //! - `terminal`, `json` — the verdict for `run` and `report` on stdout.
@@ -12,6 +14,7 @@
 pub mod charts;
 pub mod json;
 pub mod markdown;
+pub mod pool;
 pub mod terminal;
 pub mod view;
 
@@ -36,13 +39,20 @@ pub struct Findings {
     pub charts: Vec<(String, Vec<u8>)>,
 }
 
-/// Views of `runs`, machines named uniquely.
-pub fn views(runs: &[StoredRun]) -> Vec<RunView<'_>> {
-    let names = view::machine_names(runs);
-    runs.iter()
-        .zip(names)
-        .map(|(r, name)| view::build(r, name))
-        .collect()
+/// `runs` grouped by machine (see [`pool`]).
+pub fn pools(runs: &[StoredRun]) -> Vec<pool::Pool<'_>> {
+    pool::pools(runs)
+}
+
+/// One view per pool; the device-matrix deliverable counts the pools' machine labels.
+pub fn views<'a>(pools: &'a [pool::Pool<'a>]) -> Vec<RunView<'a>> {
+    let mut labels: Vec<String> = Vec::new();
+    for p in pools {
+        if !labels.contains(&p.label) {
+            labels.push(p.label.clone());
+        }
+    }
+    pools.iter().map(|p| view::build(p, &labels)).collect()
 }
 
 /// Render the findings document and its charts (no I/O).
@@ -155,7 +165,8 @@ pub fn cli(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|d| store::load(d))
         .collect::<anyhow::Result<_>>()?;
-    let views = views(&runs);
+    let pools = pools(&runs);
+    let views = views(&pools);
     let f = findings(&views)?;
     write(&f, &args.out)?;
     eprintln!(
@@ -175,7 +186,8 @@ pub fn after_run(
     format: Format,
     fail_on: Option<FailOn>,
 ) -> anyhow::Result<ExitCode> {
-    let views = views(std::slice::from_ref(run));
+    let pools = pools(std::slice::from_ref(run));
+    let views = views(&pools);
     print_verdict(&views, format)?;
     eprintln!(
         "findings with charts: lfmbench report {}",

@@ -6,6 +6,8 @@ use std::io::IsTerminal;
 use comfy_table::{Cell, Color, Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::report::view::RunView;
+use crate::stats::Method;
+use crate::stats::interval::fmt_level;
 use crate::verdict::{CriterionResult, Decision, State, fmt_value};
 
 /// Whether to colour: stdout is a terminal and NO_COLOR is unset or empty.
@@ -36,10 +38,16 @@ fn measured(c: &CriterionResult) -> (String, String) {
         Some(e) => (
             fmt_value(e.point, &c.unit),
             e.interval.map_or("—".into(), |i| {
+                let level = fmt_level(i.level);
                 format!(
-                    "{} – {}",
+                    "{} – {} ({}{level})",
                     fmt_value(i.lo, &c.unit),
-                    fmt_value(i.hi, &c.unit)
+                    fmt_value(i.hi, &c.unit),
+                    if i.method == Method::ClusterBootstrap {
+                        "nominal "
+                    } else {
+                        ""
+                    }
                 )
             }),
         ),
@@ -84,7 +92,7 @@ pub fn render(views: &[RunView<'_>], colour: bool) -> String {
         t.set_header(vec![
             "Criterion (* critical)",
             "Measured",
-            "95% interval",
+            "Interval (its level)",
             "Target",
             "Result",
         ]);
@@ -132,14 +140,16 @@ pub fn render(views: &[RunView<'_>], colour: bool) -> String {
         } else {
             String::new()
         };
+        let head = format!(
+            "Verdict{on}: {} on {} — {}",
+            verdict.decision,
+            verdict.basis(),
+            verdict.counts()
+        );
         let line = match verdict.reasons.as_slice() {
-            [] => format!("Verdict{on}: {} — {}", verdict.decision, verdict.counts()),
-            [one] => format!(
-                "Verdict{on}: {} — {}; {one}",
-                verdict.decision,
-                verdict.counts()
-            ),
-            _ => format!("Verdict{on}: {} — {}:", verdict.decision, verdict.counts()),
+            [] => head,
+            [one] => format!("{head}; {one}"),
+            _ => format!("{head}:"),
         };
         if colour {
             out.push_str(&format!(

@@ -32,12 +32,20 @@ fn load(name: &str) -> StoredRun {
 /// The smoke fixture and its findings, computed once: bootstrapping and drawing are
 /// the slow part of these tests in a debug build.
 static SMOKE: LazyLock<StoredRun> = LazyLock::new(|| load("smoke"));
-static SMOKE_FINDINGS: LazyLock<Findings> =
-    LazyLock::new(|| findings(&views(std::slice::from_ref(&*SMOKE))).expect("findings"));
+static SMOKE_FINDINGS: LazyLock<Findings> = LazyLock::new(|| {
+    let p = pools(std::slice::from_ref(&*SMOKE));
+    findings(&views(&p)).expect("findings")
+});
 
 /// The markdown alone (no chart is drawn; chart links are left out).
 fn markdown_of(v: &[RunView<'_>]) -> String {
     markdown::render(v, &[])
+}
+
+/// The markdown of one run alone.
+fn markdown_of_run(run: &StoredRun) -> String {
+    let p = pools(std::slice::from_ref(run));
+    markdown_of(&views(&p))
 }
 
 /// Compare with the committed file, or rewrite it under LFMBENCH_BLESS=1.
@@ -74,7 +82,8 @@ fn golden_single_run() {
 #[test]
 fn golden_device_matrix_of_two_machines() {
     let runs = vec![load("smoke"), load("smoke-faulty")];
-    let v = views(&runs);
+    let p = pools(&runs);
+    let v = views(&p);
     assert_eq!(v[0].machine, "ci-epyc-2c");
     assert_eq!(v[1].machine, "ci-epyc-1thread");
     let f = findings(&v).expect("findings");
@@ -88,7 +97,8 @@ fn golden_device_matrix_of_two_machines() {
 fn the_same_run_renders_byte_identically() {
     let b = load("smoke");
     let fa = &*SMOKE_FINDINGS;
-    let fb = findings(&views(std::slice::from_ref(&b))).expect("b");
+    let pb = pools(std::slice::from_ref(&b));
+    let fb = findings(&views(&pb)).expect("b");
     assert_eq!(fa.markdown, fb.markdown);
     assert_eq!(fa.charts.len(), fb.charts.len());
     for ((na, ba), (nb, bb)) in fa.charts.iter().zip(&fb.charts) {
@@ -99,19 +109,45 @@ fn the_same_run_renders_byte_identically() {
 
 #[test]
 fn verdict_of_the_fixtures() {
-    let v = views(std::slice::from_ref(&*SMOKE));
+    let p_v = pools(std::slice::from_ref(&*SMOKE));
+    let v = views(&p_v);
     let c = &v[0].verdict.criteria;
     assert_eq!(c[0].state, State::Pass, "{:?}", c[0]);
     assert_eq!(c[1].name, "Decode speed");
+    // Real measured data for two deliverables; one machine makes no matrix; nothing
+    // computes recommendations or risks yet.
+    let names = |it: &mut dyn Iterator<Item = &crate::verdict::Deliverable>| -> Vec<String> {
+        it.map(|d| d.name.clone()).collect()
+    };
+    let done = &v[0].completeness;
+    assert_eq!(
+        names(&mut done.present()),
+        ["Performance comparison", "Memory profile"]
+    );
+    assert_eq!(
+        names(&mut done.missing()),
+        [
+            "Device compatibility matrix",
+            "Recommendations",
+            "Risk assessment"
+        ]
+    );
     assert!(
-        v[0].completeness.missing.is_empty(),
-        "{:?}",
-        v[0].completeness
+        done.deliverables[0].detail.contains(
+            "metrics of `smollm2-135m` ÷ `gemma3-270m` paired by round over up to 5 rounds"
+        ),
+        "{done:?}"
+    );
+    assert!(
+        done.deliverables[2]
+            .detail
+            .starts_with("one machine measured (`ci-epyc-2c`)")
     );
 
     // The faulty run: the candidate aborted at chat in every round.
     let run = load("smoke-faulty");
-    let v = views(std::slice::from_ref(&run));
+    let p_v = pools(std::slice::from_ref(&run));
+    let v = views(&p_v);
     let c = &v[0].verdict.criteria;
     assert_eq!(c[0].state, State::NotMeasured);
     assert_eq!(c[1].state, State::Pass);
@@ -119,9 +155,9 @@ fn verdict_of_the_fixtures() {
     assert_eq!(v[0].problems.failures.len(), 3);
     assert!(
         v[0].completeness
-            .missing
-            .iter()
-            .any(|m| m.starts_with("Memory")),
+            .missing()
+            .any(|d| d.name == "Memory profile"
+                && d.detail == "no peak RSS sample for `smollm2-135m`"),
         "{:?}",
         v[0].completeness
     );
@@ -174,7 +210,7 @@ fn charts_are_valid_svg_with_the_expected_series() {
         "depth 0 (median)",
         "depth 128 (median)",
         "prefill (median)",
-        "95% interval",
+        "93.8 % interval (order statistics)",
         "tokens/s",
     ] {
         assert!(has(&t, needle), "throughput.svg lacks {needle:?}: {t:?}");
@@ -228,7 +264,8 @@ fn a_latency_target_is_drawn_when_a_criterion_sets_one() {
         definition: None,
         advisory: false,
     });
-    let v = views(std::slice::from_ref(&run));
+    let p_v = pools(std::slice::from_ref(&run));
+    let v = views(&p_v);
     let edge = &v[0].verdict.criteria[2];
     assert_eq!(edge.state, State::Inconclusive);
     assert!(
@@ -271,8 +308,10 @@ fn zero_token_answers_are_listed_and_never_averaged_in() {
     let clean = &*SMOKE;
     let mut run = clean.clone();
     run.records.push(zero_token("smollm2-135m", 1));
-    let before = views(std::slice::from_ref(clean));
-    let after = views(std::slice::from_ref(&run));
+    let p_before = pools(std::slice::from_ref(clean));
+    let before = views(&p_before);
+    let p_after = pools(std::slice::from_ref(&run));
+    let after = views(&p_after);
     let ttft = |v: &RunView<'_>| {
         v.model("smollm2-135m")
             .and_then(|m| m.metric(crate::metric::MetricName::ChatTtftMs))
@@ -304,7 +343,7 @@ fn a_shape_twin_is_said_to_have_unmeasured_text_quality() {
     {
         m.twin = Some("gemma3-270m".into());
     }
-    let md = markdown_of(&views(std::slice::from_ref(&run)));
+    let md = markdown_of_run(&run);
     assert!(md.contains("## Shape twins"));
     assert!(md.contains(
         "`gemma3-270m` is a shape twin of `gemma3-270m`: random weights in the published shapes and quantization. Its memory and prefill speed stand for the real model's; **text quality was not measured for it — its text is random.**"
@@ -321,7 +360,7 @@ fn a_twin_marked_by_its_file_is_a_twin_in_the_report() {
     run.meta
         .twins
         .insert("gemma3-270m".into(), "gemma3-270m".into());
-    let md = markdown_of(&views(std::slice::from_ref(&run)));
+    let md = markdown_of_run(&run);
     assert!(
         md.contains("### `gemma3-270m` (baseline, shape twin)"),
         "{md}"
@@ -338,7 +377,7 @@ fn sample_notes_are_shown_once_under_their_model() {
             d.note = Some(note.into());
         }
     }
-    let md = markdown_of(&views(std::slice::from_ref(&run)));
+    let md = markdown_of_run(&run);
     assert_eq!(md.matches(note).count(), 1, "{md}");
     let at = md.find(note).expect("note shown");
     let model = md.find("### `smollm2-135m`").expect("model section");
@@ -364,7 +403,8 @@ fn a_skipped_candidate_is_not_measured_and_listed() {
         model: "smollm2-135m".into(),
         reason: "models/cache/SmolLM2-135M-Instruct.Q4_1.gguf: file not found".into(),
     });
-    let v = views(std::slice::from_ref(&run));
+    let p_v = pools(std::slice::from_ref(&run));
+    let v = views(&p_v);
     assert!(
         v[0].verdict
             .criteria
@@ -376,18 +416,27 @@ fn a_skipped_candidate_is_not_measured_and_listed() {
     assert!(md.contains(
         "- `smollm2-135m` was not run: models/cache/SmolLM2-135M-Instruct.Q4_1.gguf: file not found"
     ));
-    assert!(md.contains("`report.complete` = 0"));
+    assert!(
+        md.contains("0 of 5 present (`report.complete` = 0 %)"),
+        "{md}"
+    );
 }
 
 #[test]
 fn terminal_and_json_carry_the_same_verdict() {
     let run = load("smoke-faulty");
-    let v = views(std::slice::from_ref(&run));
+    let p_v = pools(std::slice::from_ref(&run));
+    let v = views(&p_v);
     let plain = terminal::render(&v, false);
     assert!(!plain.contains('\x1b'), "colour without a terminal");
     assert!(plain.contains("Real backend integration"));
     assert!(plain.contains("NOT MEASURED"));
-    assert!(plain.contains("Verdict: CONDITIONAL — 1 of 2 criteria pass (2 needed)"));
+    assert!(
+        plain
+            .contains("Verdict: CONDITIONAL on real model files — 1 of 2 criteria pass (2 needed)"),
+        "{plain}"
+    );
+    assert!(plain.contains("Interval (its level)"), "{plain}");
     let coloured = terminal::render(&v, true);
     assert!(coloured.contains("\x1b["));
     let j: serde_json::Value =
@@ -400,6 +449,16 @@ fn terminal_and_json_carry_the_same_verdict() {
     );
     assert_eq!(j["runs"][0]["verdict"]["criteria"][1]["state"], "PASS");
     assert!(j["runs"][0]["verdict"]["criteria"][1]["estimate"]["interval"]["lo"].is_number());
+    assert_eq!(
+        j["runs"][0]["verdict"]["criteria"][1]["estimate"]["interval"]["level"], 0.75,
+        "3 rounds: the range covers the median 75 % of the time, and says so"
+    );
+    assert_eq!(j["runs"][0]["label"], "ci-epyc-1thread");
+    assert_eq!(j["runs"][0]["rests_on"]["models"], "real model files");
+    assert_eq!(
+        j["runs"][0]["rests_on"]["gpu_offload_achieved"],
+        "none, this build has no GPU backend (engine.json gpu_offload = false)"
+    );
 }
 
 #[test]
@@ -434,4 +493,197 @@ fn charts_go_beside_the_markdown() {
         Path::new("reports/charts")
     );
     assert_eq!(charts_dir(Path::new("F.md")), Path::new("./charts"));
+}
+
+/// A copy of `run` as another run of the same machine: its own id, its rounds' samples
+/// scaled by `speed` for the candidate.
+fn another_run(run: &StoredRun, id: &str, speed: f64) -> StoredRun {
+    let mut r = run.clone();
+    r.meta.id = id.into();
+    for rec in r
+        .records
+        .iter_mut()
+        .filter(|x| x.model == run.suite.suite.candidate)
+    {
+        if let Body::Decode(d) = &mut rec.body {
+            d.tokens_per_s *= speed;
+        }
+    }
+    r
+}
+
+#[test]
+fn runs_of_one_machine_are_pooled_round_by_round() {
+    let a = SMOKE.clone();
+    let b = another_run(&a, "20261126T000000Z-smoke", 1.0);
+    let runs = vec![a, b];
+    let p = pools(&runs);
+    assert_eq!(p.len(), 1, "same label, engine, suite and models: one pool");
+    let v = views(&p);
+    assert_eq!(v[0].machine, "ci-epyc-2c");
+    assert_eq!(
+        v[0].runs,
+        ["20261125T094343Z-smoke", "20261126T000000Z-smoke"]
+    );
+    // Rounds of the second run come after the first's; each ratio stays within its round.
+    assert_eq!(v[0].run.meta.rounds, 10);
+    let decode = &v[0].verdict.criteria[1];
+    let e = decode.estimate.as_ref().expect("estimate");
+    assert_eq!((e.rounds, e.n), (10, 10));
+    // Ten rounds: the interval is interpolated to 95 %.
+    assert_eq!(e.level(), Some(0.95));
+    let md = markdown_of(&v);
+    assert_eq!(
+        md.matches("**Verdict on `ci-epyc-2c`:**").count(),
+        1,
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "10 rounds of runs `20261125T094343Z-smoke` and `20261126T000000Z-smoke`, pooled"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn runs_of_one_machine_under_another_build_are_shown_apart_with_why() {
+    let a = SMOKE.clone();
+    let mut b = another_run(&a, "20261126T000000Z-smoke", 0.5);
+    b.engine["version"] = "llama-cpp-2 0.1.161".into();
+    let runs = vec![a, b];
+    let p = pools(&runs);
+    let v = views(&p);
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[0].label, v[1].label);
+    assert_eq!(v[0].machine, "ci-epyc-2c (llama.cpp llama-cpp-2 0.1.160)");
+    assert_eq!(v[1].machine, "ci-epyc-2c (llama.cpp llama-cpp-2 0.1.161)");
+    assert_eq!(
+        v[0].apart.as_deref(),
+        Some(
+            "not pooled with the other runs of `ci-epyc-2c`: engine build llama.cpp llama-cpp-2 0.1.160 vs llama.cpp llama-cpp-2 0.1.161"
+        )
+    );
+    let md = markdown_of(&v);
+    assert!(
+        md.contains(
+            "  - shown apart: not pooled with the other runs of `ci-epyc-2c`: engine build"
+        ),
+        "{md}"
+    );
+    // Two builds of one machine are not two machines: no device matrix from them.
+    assert!(
+        v[0].completeness
+            .missing()
+            .any(|d| d.name == "Device compatibility matrix"),
+        "{:?}",
+        v[0].completeness
+    );
+}
+
+#[test]
+fn a_twin_candidate_leaves_integration_not_measured_and_says_so_first() {
+    let mut run = SMOKE.clone();
+    run.meta
+        .twins
+        .insert("smollm2-135m".into(), "smollm2-135m".into());
+    let p = pools(std::slice::from_ref(&run));
+    let v = views(&p);
+    let integration = &v[0].verdict.criteria[0];
+    assert_eq!(integration.state, State::NotMeasured);
+    assert!(
+        integration
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("is a shape twin of smollm2-135m: random weights say nothing"),
+        "{integration:?}"
+    );
+    let md = markdown_of(&v);
+    let first = md.lines().nth(2).unwrap_or("");
+    assert!(
+        first.starts_with(
+            "**Verdict on `ci-epyc-2c`:** **INCONCLUSIVE**, on shape twins `smollm2-135m` (random weights"
+        ),
+        "{first}"
+    );
+    assert!(md.contains("| Real backend integration | `integration.valid_fraction` min | — | — | >= 100 % | — | *NOT MEASURED* |"), "{md}");
+    let plain = terminal::render(&v, false);
+    assert!(
+        plain.contains("Verdict: INCONCLUSIVE on shape twins `smollm2-135m`"),
+        "{plain}"
+    );
+}
+
+/// The committed report's code path: `lfmbench report reports/reference/*` as the lead
+/// runs it. Whatever runs are there, each machine label has one verdict line; a verdict
+/// on twins says so in it and leaves integration NOT MEASURED; Documentation is judged
+/// on the deliverables; every measured value and target carries its unit; NO-GO only
+/// with an interval wholly beyond its line.
+#[test]
+fn the_committed_report_reads_as_a_decision() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/reference");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("reports/reference")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("run.json").exists())
+        .collect();
+    dirs.sort();
+    let runs: Vec<StoredRun> = dirs
+        .iter()
+        .map(|d| store::load(d).expect("a reference run loads"))
+        .collect();
+    let p = pools(&runs);
+    let v = views(&p);
+    let md = markdown_of(&v);
+    let mut labels: Vec<&str> = runs.iter().map(|r| r.host.label.as_str()).collect();
+    labels.dedup();
+    for view in &v {
+        let line = format!("`{}`", view.machine);
+        let n = md
+            .lines()
+            .filter(|l| l.contains(&line) && l.contains("criteria pass"))
+            .count();
+        assert_eq!(n, 1, "one verdict line for {}:\n{md}", view.machine);
+        let verdict = &view.verdict;
+        for c in &verdict.criteria {
+            if c.metric == "integration.valid_fraction" && !verdict.twins.is_empty() {
+                assert_eq!(c.state, State::NotMeasured, "{c:?}");
+            }
+            if c.metric == "report.complete" {
+                assert_ne!(c.state, State::Pass, "recommendations are not written yet");
+                assert!(c.note.as_deref().unwrap_or("").contains("Recommendations"));
+            }
+            if c.no_go_breached {
+                let i = c
+                    .estimate
+                    .as_ref()
+                    .and_then(|e| e.interval)
+                    .expect("interval");
+                let line = c.no_go.expect("line");
+                assert!(i.lo > line || i.hi < line, "{c:?}");
+            }
+            if c.unit != "×"
+                && !c.unit.is_empty()
+                && let Some(e) = &c.estimate
+            {
+                let unit = if c.unit == "bytes" {
+                    "MiB"
+                } else {
+                    c.unit.as_str()
+                };
+                assert!(
+                    crate::verdict::fmt_value(e.point, &c.unit).ends_with(unit),
+                    "{c:?}"
+                );
+            }
+        }
+        if !verdict.twins.is_empty() {
+            assert!(md.contains("**, on shape twins "), "{md}");
+        }
+    }
+    // Methodology and definitions once.
+    assert_eq!(md.matches("## Methodology").count(), 1);
+    assert_eq!(md.matches("Criteria, as defined:").count(), 1);
+    assert!(md.contains("| Rounds | Interval of | Method | Stated level | Simulated coverage |"));
 }

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::interrupt;
+use super::quiet::{RoundStart, Watch};
 use super::spawn::spawn_worker;
 use crate::backend::http::server as http_server;
 use crate::config::{BackendKind, Loaded};
-use crate::measure::pagecache;
+use crate::measure::{noise, pagecache};
 use crate::plan::{self, PlannedJob, ReadyModel};
 use crate::protocol::{JobKey, Part, WorkerMsg};
 use crate::sample::{Body, ColdStartSample, FailureRecord, MemorySample, PageCache, Record};
@@ -25,8 +26,9 @@ pub fn execute_or_mark(
     ready: &[ReadyModel],
     writer: &mut RunWriter,
     done: &HashSet<JobKey>,
+    watch: Watch,
 ) -> Result<()> {
-    execute(loaded, ready, writer, done).inspect_err(|e| {
+    execute(loaded, ready, writer, done, watch).inspect_err(|e| {
         let note = format!("stopped by an error: {e:#}; finished samples are kept, resume with `lfmbench run --resume`");
         let _ = writer.finish(RunState::Incomplete, Some(note));
     })
@@ -38,6 +40,7 @@ fn execute(
     ready: &[ReadyModel],
     writer: &mut RunWriter,
     done: &HashSet<JobKey>,
+    mut watch: Watch,
 ) -> Result<()> {
     interrupt::install_signal_handlers();
     let jobs = plan::plan(loaded, ready);
@@ -45,10 +48,18 @@ fn execute(
     let total = todo.len();
     let timeout = Duration::from_secs(loaded.suite.suite.timeout_s);
     let mut engine_written = writer.dir.join("engine.json").exists();
-    for (i, pj) in todo.into_iter().enumerate() {
+    for (i, pj) in todo.iter().enumerate() {
         if interrupt::requested() {
             break;
         }
+        let round = pj.key.round;
+        let first_of_round = i == 0 || todo[i - 1].key.round != round;
+        let last_of_round = todo.get(i + 1).is_none_or(|n| n.key.round != round);
+        let start = if first_of_round {
+            watch.start_round(round)
+        } else {
+            RoundStart::default()
+        };
         let label = format!(
             "[{:>3}/{total}] round {}/{} {:<16} {}",
             i + 1,
@@ -59,7 +70,9 @@ fn execute(
         );
         eprint!("{label} …");
         let t = Instant::now();
+        let before = noise::snapshot();
         let outcome = run_one(pj, timeout, writer, &mut engine_written)?;
+        let after = noise::snapshot();
         if outcome.interrupted {
             eprintln!(" interrupted");
             break;
@@ -69,7 +82,22 @@ fn execute(
             if outcome.ok { "ok" } else { "FAILED" },
             t.elapsed().as_secs_f64()
         );
-        writer.job_done(pj.key.clone(), outcome.ok)?;
+        let probe_after = if last_of_round {
+            watch.end_round(round)
+        } else {
+            None
+        };
+        let load = watch.job(&before, &after, outcome.worker_cpu_s, start, probe_after);
+        if load.contended {
+            eprintln!(
+                "warning: {} round {} {} ran on a busy host: {}",
+                pj.key.model,
+                round + 1,
+                pj.key.part,
+                load.reasons.join("; ")
+            );
+        }
+        writer.job_done(pj.key.clone(), outcome.ok, Some(load))?;
     }
     Ok(())
 }
@@ -77,6 +105,9 @@ fn execute(
 struct Outcome {
     ok: bool,
     interrupted: bool,
+    /// CPU seconds of the worker process (wait4); `None` when no worker ran the job's
+    /// work (an http server did).
+    worker_cpu_s: Option<f64>,
 }
 
 /// Run one job in a worker process and store what it reports.
@@ -176,8 +207,11 @@ fn run_one(
         return Ok(Outcome {
             ok: false,
             interrupted: true,
+            worker_cpu_s: None,
         });
     }
+    // What the worker's own process used; an http bench's work is the server's.
+    let worker_cpu = (!is_http).then_some(res.exit.cpu_s);
     let exit_ok = res.exit.success() && !res.timed_out;
     if !exit_ok {
         writer.append(&Record {
@@ -188,6 +222,7 @@ fn run_one(
         return Ok(Outcome {
             ok: false,
             interrupted: false,
+            worker_cpu_s: worker_cpu,
         });
     }
     match &pj.job.part {
@@ -248,6 +283,7 @@ fn run_one(
                 return Ok(Outcome {
                     ok: false,
                     interrupted: false,
+                    worker_cpu_s: worker_cpu,
                 });
             };
             // Start-up is what the worker's own clocks do not cover: exec, dynamic
@@ -273,6 +309,7 @@ fn run_one(
     Ok(Outcome {
         ok: true,
         interrupted: false,
+        worker_cpu_s: worker_cpu,
     })
 }
 
@@ -283,6 +320,7 @@ fn store_runner_record(writer: &mut RunWriter, pj: &PlannedJob, body: Body) -> R
         return Ok(Outcome {
             ok: false,
             interrupted: true,
+            worker_cpu_s: None,
         });
     }
     let ok = !matches!(body, Body::Failure(_));
@@ -294,6 +332,7 @@ fn store_runner_record(writer: &mut RunWriter, pj: &PlannedJob, body: Body) -> R
     Ok(Outcome {
         ok,
         interrupted: false,
+        worker_cpu_s: None,
     })
 }
 

@@ -7,6 +7,7 @@ mod execute;
 mod finish;
 mod interrupt;
 mod preflight;
+mod quiet;
 mod resume;
 mod spawn;
 
@@ -108,7 +109,9 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     let mut writer = RunWriter::create(&args.out, meta, &suite_text, &loaded.models_text, &host)?;
     eprintln!("run folder: {}", writer.dir.display());
     print_not_measured(&writer.meta.not_measured);
-    execute_or_mark(&loaded, &ready, &mut writer, &HashSet::new())?;
+    quiet::warn_at_start(&loaded, &ready);
+    let watch = quiet::Watch::new(args.wait_quiet.map(std::time::Duration::from_secs));
+    execute_or_mark(&loaded, &ready, &mut writer, &HashSet::new(), watch)?;
     finish(writer, args)
 }
 

@@ -46,6 +46,25 @@ pub use percentile::{Quantization, min_samples_for};
 pub use sample::{Rounds, Sample, StatsError};
 pub use sequential::{Look, Plan};
 
+use crate::metric;
+
+/// `stat` of one model's rounds with its interval, by the method that fits (see "Which
+/// interval" above): the median of a metric measured once per round (`round_values`:
+/// decode and prefill, whose repetitions reduce to the round's median; memory; cold
+/// start) over round values with order statistics ([`median_of_rounds`]); anything else
+/// pooled over rounds ([`pooled`]).
+pub fn estimate(
+    rounds: &Rounds,
+    stat: metric::Stat,
+    q: Quantization,
+    round_values: bool,
+) -> Result<Estimate, StatsError> {
+    if round_values && stat == metric::Stat::Median {
+        return Ok(median_of_rounds(rounds, LEVEL));
+    }
+    pooled(rounds, stat, q)
+}
+
 /// Values sorted ascending, NaN dropped.
 pub fn sorted(values: &[f64]) -> Vec<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();

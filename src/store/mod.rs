@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{ModelsFile, Suite};
 use crate::measure::host::Host;
+use crate::measure::noise::HostLoad;
 use crate::protocol::JobKey;
 use crate::sample::{NotMeasured, Record, SCHEMA_VERSION};
 
@@ -97,11 +98,14 @@ pub struct Skipped {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobDone {
     #[serde(flatten)]
     pub key: JobKey,
     pub ok: bool,
+    /// How busy the host was while the job ran (runs before issue 12 have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<HostLoad>,
 }
 
 /// Writes one run folder.
@@ -198,10 +202,10 @@ impl RunWriter {
         append_line(&mut self.samples, record, "samples.jsonl", &self.dir)
     }
 
-    pub fn job_done(&mut self, key: JobKey, ok: bool) -> Result<()> {
+    pub fn job_done(&mut self, key: JobKey, ok: bool, load: Option<HostLoad>) -> Result<()> {
         append_line(
             &mut self.jobs,
-            &JobDone { key, ok },
+            &JobDone { key, ok, load },
             "jobs.jsonl",
             &self.dir,
         )

@@ -1,9 +1,13 @@
 //! Deciding one criterion: its metric's samples per round (or why there are none), the
-//! statistic with its bootstrap interval (or a ratio to the baseline, paired by round),
-//! and PASS / FAIL / INCONCLUSIVE / NOT MEASURED against the target.
+//! statistic with its interval (or a ratio to the baseline, paired by round), and
+//! PASS / FAIL / INCONCLUSIVE / NOT MEASURED against the target, with its NO-GO line
+//! judged by the same rule (`super::rule`). Criteria about text on shape twins are NOT
+//! MEASURED (`super::twins`).
 
 use super::format::{fmt_value, stat_label};
-use super::types::{CriterionResult, Inputs, State};
+use super::rule::{interval_text, standing};
+use super::twins;
+use super::types::{Completeness, CriterionResult, Inputs, NoGoState, Standing, State};
 use crate::config::{Criterion, Versus};
 use crate::metric::{MetricName, Stat};
 use crate::sample::{Body, Record};
@@ -82,7 +86,7 @@ fn generated_definition(c: &Criterion, metric: MetricName, stat: Stat, baseline:
             "fraction of chat answers with at least one token".into()
         }
         MetricName::ReportComplete => {
-            "1 when every required section of the findings has measured data".into()
+            "share of the plan's week-4 deliverables (performance comparison, memory profile, device compatibility matrix, recommendations, risk assessment) the report holds, computed from measured data".into()
         }
         MetricName::QualityCorrectFraction => {
             "fraction of the questions answered correctly (Wilson interval)".into()
@@ -127,7 +131,17 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         note: None,
         no_go_breached: false,
         advisory: c.advisory,
+        // Until an estimate says otherwise, a NO-GO line cannot be judged.
+        no_go_state: c.no_go.map(|_| NoGoState::Undecided),
+        noisy_host: false,
     };
+    if twins::about_text(&c.metric) {
+        let on_twins = twins::twins_judged(c, inputs);
+        if !on_twins.is_empty() {
+            out.note = Some(twins::reason(&c.metric, &on_twins));
+            return out;
+        }
+    }
     let (metric, stat) = match (MetricName::parse(&c.metric), Stat::parse(&c.stat)) {
         (Ok(m), Some(st)) => (m, st),
         (Err(e), _) => {
@@ -141,6 +155,14 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
     };
     if out.definition.is_empty() {
         out.definition = generated_definition(c, metric, stat, &s.baseline);
+    } else if metric == MetricName::ReportComplete {
+        // What `report.complete` measures is lfmbench's to say (a suite written before the
+        // deliverables check describes sections); the suite's wording is kept beside it.
+        out.definition = format!(
+            "{} (the suite: “{}”)",
+            generated_definition(c, metric, stat, &s.baseline),
+            out.definition
+        );
     }
     out.unit = match c.vs {
         Versus::Baseline => "×".into(),
@@ -156,25 +178,16 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
             out.note = Some("decided by `lfmbench report` from the findings it writes".into());
             return out;
         };
-        let v = done.value();
-        out.estimate = Some(Estimate {
-            point: v,
-            interval: None,
-            n: done.sections,
-            rounds: 0,
-            no_interval: Some("decided by the report itself".into()),
-        });
-        out.state = if c.op.holds(v, c.target) {
-            State::Pass
-        } else {
-            State::Fail
-        };
-        if !done.missing.is_empty() {
-            out.note = Some(format!("missing: {}", done.missing.join("; ")));
+        judge(c, &mut out, deliverables_estimate(done), true);
+        if done.missing().next().is_some() {
+            let missing: Vec<String> = done
+                .missing()
+                .map(|d| format!("{} ({})", d.name, d.detail))
+                .collect();
+            out.note = Some(format!("missing: {}", missing.join("; ")));
         }
         return out;
     }
-
     let q = Quantization::for_unit(metric.unit());
     let cand = match rounds_of(inputs, metric, &s.candidate) {
         Ok(r) => r,
@@ -184,7 +197,7 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         }
     };
     let est = match c.vs {
-        Versus::Absolute => stats::pooled(&cand, stat, q),
+        Versus::Absolute => stats::estimate(&cand, stat, q, metric.one_value_per_round()),
         // Refused for these metrics when the suite is loaded (config).
         Versus::BaselineDifference => {
             out.note =
@@ -224,42 +237,70 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
             return out;
         }
     };
-    out.no_go_breached = c.no_go.is_some_and(|line| !c.op.holds(est.point, line));
-    decide_on(c, est, matches!(stat, Stat::Min | Stat::Max), &mut out);
+    judge(c, &mut out, est, matches!(stat, Stat::Min | Stat::Max));
     out
 }
 
-/// PASS / FAIL / INCONCLUSIVE of an estimate against the target: on the whole interval,
-/// or on the value itself where `on_value` (min, max) and no interval exists.
-pub(super) fn decide_on(c: &Criterion, est: Estimate, on_value: bool, out: &mut CriterionResult) {
-    match (est.interval, on_value) {
-        (Some(i), _) => {
-            let (lo, hi) = (c.op.holds(i.lo, c.target), c.op.holds(i.hi, c.target));
-            out.state = match (lo, hi) {
-                (true, true) => State::Pass,
-                (false, false) => State::Fail,
-                _ => {
-                    out.note = Some(format!(
-                        "the 95% interval {}–{} straddles the target {}",
-                        fmt_value(i.lo, &out.unit),
-                        fmt_value(i.hi, &out.unit),
-                        fmt_value(c.target, &out.unit)
-                    ));
-                    State::Inconclusive
-                }
-            };
+/// `report.complete` as an estimate: the share of deliverables present, decided on its
+/// value.
+fn deliverables_estimate(done: &Completeness) -> Estimate {
+    Estimate {
+        point: done.value(),
+        interval: None,
+        n: done.deliverables.len(),
+        rounds: 0,
+        no_interval: Some("decided by the report itself".into()),
+    }
+}
+
+/// The state against the target and the NO-GO line, by one rule (`super::rule`).
+/// `on_value`: the statistic has no interval by nature (min, max, `report.complete`).
+pub(super) fn judge(c: &Criterion, out: &mut CriterionResult, est: Estimate, on_value: bool) {
+    let unit = out.unit.clone();
+    let straddled = |line: f64, what: &str| -> String {
+        match &est.interval {
+            Some(i) => format!(
+                "{} straddles the {what} {}",
+                interval_text(i, &unit),
+                fmt_value(line, &unit)
+            ),
+            None => format!("no interval to judge the {what} {}", fmt_value(line, &unit)),
         }
-        (None, true) => {
-            out.state = if c.op.holds(est.point, c.target) {
-                State::Pass
-            } else {
-                State::Fail
-            };
+    };
+    out.state = match standing(&est, c.op, c.target, on_value) {
+        Standing::Holds => State::Pass,
+        Standing::Violates => State::Fail,
+        Standing::Straddles => {
+            out.note = Some(straddled(c.target, "target"));
+            State::Inconclusive
         }
-        (None, false) => {
-            out.state = State::Inconclusive;
+        Standing::Undecided => {
             out.note = est.no_interval.clone();
+            State::Inconclusive
+        }
+    };
+    if let Some(line) = c.no_go {
+        let st = NoGoState::from_standing(standing(&est, c.op, line, on_value));
+        out.no_go_state = Some(st);
+        out.no_go_breached = st == NoGoState::Beyond;
+        if st == NoGoState::Straddled {
+            // NO-GO can be neither claimed nor ruled out: the criterion cannot be
+            // decided, whatever the target says.
+            let line_note = straddled(line, "NO-GO line");
+            out.note = Some(match (out.state, out.note.take()) {
+                (State::Inconclusive, Some(n)) => {
+                    format!("{n}, and {}", strip_interval(&line_note))
+                }
+                _ => line_note,
+            });
+            out.state = State::Inconclusive;
         }
     }
     out.estimate = Some(est);
+}
+
+/// "the … interval a–b straddles the NO-GO line x" → "straddles the NO-GO line x" (to
+/// append to a note that already names the interval).
+fn strip_interval(note: &str) -> &str {
+    note.find("straddles").map_or(note, |i| &note[i..])
 }

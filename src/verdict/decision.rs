@@ -3,7 +3,9 @@
 
 use super::criterion::criterion;
 use super::format::fmt_value;
-use super::types::{CriterionResult, Decision, Inputs, State, Verdict};
+use super::rule::interval_text;
+use super::twins::verdict_twins;
+use super::types::{CriterionResult, Decision, Inputs, NoGoState, State, Verdict};
 
 /// Decide every criterion of the suite, then the decision.
 pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
@@ -11,7 +13,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
         .suite
         .criteria
         .iter()
-        .map(|c| criterion(c, inputs))
+        .map(|c| super::noise::adjust(c, inputs, criterion(c, inputs)))
         .collect();
     let deciding = criteria.iter().filter(|c| !c.advisory).count();
     let pass_at_least = inputs
@@ -19,7 +21,9 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
         .decision
         .as_ref()
         .map_or(deciding, |d| d.pass_at_least as usize);
-    decide(&inputs.suite.suite.name, criteria, pass_at_least)
+    let mut v = decide(&inputs.suite.suite.name, criteria, pass_at_least);
+    v.twins = verdict_twins(inputs);
+    v
 }
 
 /// The decision from decided criteria (see the module documentation for the order).
@@ -29,6 +33,16 @@ pub fn decide(suite: &str, all: Vec<CriterionResult>, pass_at_least: usize) -> V
     let passed = criteria.iter().filter(|c| c.state == State::Pass).count();
     let mut reasons = Vec::new();
     let breached: Vec<&&CriterionResult> = criteria.iter().filter(|c| c.no_go_breached).collect();
+    // NO-GO lines that their interval neither clears nor crosses.
+    let open: Vec<&&CriterionResult> = criteria
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.no_go_state,
+                Some(NoGoState::Straddled | NoGoState::Undecided)
+            )
+        })
+        .collect();
     let decision = if !breached.is_empty() {
         for c in &breached {
             reasons.push(no_go_reason(c));
@@ -42,7 +56,7 @@ pub fn decide(suite: &str, all: Vec<CriterionResult>, pass_at_least: usize) -> V
             .iter()
             .filter(|c| c.critical)
             .all(|c| c.state == State::Pass);
-        if critical_ok && passed >= pass_at_least {
+        if open.is_empty() && critical_ok && passed >= pass_at_least {
             Decision::Go
         } else {
             let critical_failed = criteria
@@ -51,7 +65,11 @@ pub fn decide(suite: &str, all: Vec<CriterionResult>, pass_at_least: usize) -> V
             let critical_open = criteria
                 .iter()
                 .any(|c| c.critical && matches!(c.state, State::Inconclusive | State::NotMeasured));
-            // Critical criteria first, then the others, each in suite order.
+            // Open NO-GO lines first, then critical criteria, then the others, each in
+            // suite order.
+            for c in &open {
+                reasons.push(open_line_reason(c));
+            }
             for c in criteria
                 .iter()
                 .filter(|c| c.critical && c.state != State::Pass)
@@ -70,7 +88,9 @@ pub fn decide(suite: &str, all: Vec<CriterionResult>, pass_at_least: usize) -> V
                     criteria.len()
                 ));
             }
-            if critical_open && !critical_failed {
+            // NO-GO not ruled out, or a critical criterion open and none failed: the data
+            // cannot tell the decisions apart, so none is claimed.
+            if !open.is_empty() || (critical_open && !critical_failed) {
                 Decision::Inconclusive
             } else {
                 Decision::Conditional
@@ -84,6 +104,7 @@ pub fn decide(suite: &str, all: Vec<CriterionResult>, pass_at_least: usize) -> V
         passed,
         pass_at_least,
         criteria: all,
+        twins: Vec::new(),
     }
 }
 
@@ -95,12 +116,18 @@ fn critical_tag(c: &CriterionResult) -> &'static str {
 /// for a FAIL, else its note.
 pub fn why(c: &CriterionResult) -> String {
     match (&c.estimate, c.state) {
-        (Some(e), State::Fail) => format!(
-            "measured {}, target {} {}",
-            fmt_value(e.point, &c.unit),
-            c.op,
-            fmt_value(c.target, &c.unit)
-        ),
+        (Some(e), State::Fail) => {
+            let interval = e
+                .interval
+                .map(|i| format!(" ({})", interval_text(&i, &c.unit)))
+                .unwrap_or_default();
+            format!(
+                "measured {}{interval}, target {} {}",
+                fmt_value(e.point, &c.unit),
+                c.op,
+                fmt_value(c.target, &c.unit)
+            )
+        }
         _ => c.note.clone().unwrap_or_default(),
     }
 }
@@ -109,27 +136,50 @@ fn reason(c: &CriterionResult) -> String {
     format!("{}{} {}: {}", c.name, critical_tag(c), c.state, why(c))
 }
 
+/// Why a criterion is NO-GO: its whole interval beyond the line (or, for min/max, its
+/// value).
 fn no_go_reason(c: &CriterionResult) -> String {
-    let point = c.estimate.as_ref().map_or(f64::NAN, |e| e.point);
-    let line = c.no_go.unwrap_or(f64::NAN);
-    let interval = c
-        .estimate
-        .as_ref()
-        .and_then(|e| e.interval)
-        .map(|i| {
-            format!(
-                " (95% interval {}–{})",
-                fmt_value(i.lo, &c.unit),
-                fmt_value(i.hi, &c.unit)
-            )
-        })
-        .unwrap_or_default();
+    let line = fmt_value(c.no_go.unwrap_or(f64::NAN), &c.unit);
+    let rule = format!("must be {} {line}", c.op);
+    match c.estimate.as_ref() {
+        Some(e) => match &e.interval {
+            Some(i) => format!(
+                "{}: {} lies wholly beyond the NO-GO line {line} ({rule}; median {})",
+                c.name,
+                interval_text(i, &c.unit),
+                fmt_value(e.point, &c.unit)
+            ),
+            None => format!(
+                "{}: measured {} is beyond the NO-GO line {line} ({rule}; {} has no interval and is decided on its value)",
+                c.name,
+                fmt_value(e.point, &c.unit),
+                c.stat
+            ),
+        },
+        None => format!("{}: beyond the NO-GO line {line} ({rule})", c.name),
+    }
+}
+
+/// Why a NO-GO line keeps the decision open.
+fn open_line_reason(c: &CriterionResult) -> String {
+    let line = fmt_value(c.no_go.unwrap_or(f64::NAN), &c.unit);
+    let why = match (c.no_go_state, &c.estimate) {
+        (Some(NoGoState::Straddled), Some(e)) => match &e.interval {
+            Some(i) => format!("{} straddles it", interval_text(i, &c.unit)),
+            None => "its interval straddles it".into(),
+        },
+        (_, Some(e)) => format!(
+            "no interval to judge it ({})",
+            e.no_interval.as_deref().unwrap_or("none computed")
+        ),
+        (_, None) => format!(
+            "{} ({})",
+            c.state,
+            c.note.as_deref().unwrap_or("no estimate")
+        ),
+    };
     format!(
-        "{}: measured {}{interval} is on the wrong side of the NO-GO line {} (must be {} {})",
-        c.name,
-        fmt_value(point, &c.unit),
-        fmt_value(line, &c.unit),
-        c.op,
-        fmt_value(line, &c.unit),
+        "{}: the NO-GO line {line} is neither cleared nor crossed — {why}; NO-GO can be neither claimed nor ruled out",
+        c.name
     )
 }

@@ -4,7 +4,8 @@
 use crate::metric::Stat;
 use crate::stats;
 
-/// A value with its unit, for reasons and tables: ratios as "2.14×", fractions plain.
+/// A value with its unit, for reasons and tables: ratios as "2.14×", bytes as MiB,
+/// fractions (unit "") as percentages: "100 %", "62.5 %".
 pub fn fmt_value(v: f64, unit: &str) -> String {
     if !v.is_finite() {
         return "—".into();
@@ -12,8 +13,18 @@ pub fn fmt_value(v: f64, unit: &str) -> String {
     match unit {
         "×" => format!("{v:.2}×"),
         "bytes" => format!("{:.1} MiB", v / (1024.0 * 1024.0)),
-        "" => format!("{v:.2}"),
+        "" => fmt_percent(v),
         u => format!("{} {u}", fmt_num(v)),
+    }
+}
+
+/// A fraction as a percentage: 1 → "100 %", 0.6 → "60 %", 0.625 → "62.5 %".
+pub fn fmt_percent(v: f64) -> String {
+    let p = v * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0} %")
+    } else {
+        format!("{} %", fmt_num(p))
     }
 }
 

@@ -1,30 +1,43 @@
 //! Criteria → PASS / FAIL / INCONCLUSIVE / NOT MEASURED, and the Go/No-Go decision.
 //! No printing here: renderers (terminal, markdown, JSON) take a [`Verdict`]. The rules
-//! for one criterion are in `criterion`, the decision in `decision`, the data in `types`,
-//! and how numbers read in reasons in `format`.
+//! for one criterion are in `criterion`, the one rule every line is judged by in `rule`,
+//! what shape twins cannot answer in `twins`, the decision in `decision`, the data in
+//! `types`, and how numbers read in reasons in `format`.
 //!
 //! **One criterion.** The candidate's metric (or candidate ÷ baseline, paired by round,
-//! for `vs = "baseline"`) is estimated with a 95 % bootstrap interval (see
-//! `crate::stats::bootstrap`), then:
+//! for `vs = "baseline"`) is estimated with an interval that states the level it achieves
+//! (`crate::stats`: order statistics for medians of round values and paired ratios — a
+//! decode or prefill round is first reduced to the median of its repetitions —, a
+//! cluster bootstrap over rounds for pooled percentiles), then:
 //! - PASS — the whole interval satisfies `op target`;
 //! - FAIL — the whole interval violates it;
-//! - INCONCLUSIVE — the interval straddles the target, or the samples cannot carry the
-//!   statistic (P95 with fewer than 20 samples, no interval from a single round);
+//! - INCONCLUSIVE — the interval straddles the target or the NO-GO line (the note says
+//!   which), or the samples cannot carry the statistic (P95 with fewer than 20 samples,
+//!   no interval from a single round);
 //! - NOT MEASURED — no valid sample at all (model skipped, every round failed, the
-//!   workload not in the suite). Never a silent pass.
+//!   workload not in the suite), or a criterion about text (`integration.*`,
+//!   `quality.*`) on a shape twin, whose random weights cannot answer it. Never a silent
+//!   pass.
 //!
 //! `min` and `max` have no interval (they are observed extremes) and are decided on the
-//! value itself; so is `report.complete`, which the report computes (1 when every
-//! required section has measured data) and hands in as [`Completeness`].
+//! value itself; so is `report.complete`, the share of the plan's week-4 deliverables the
+//! report holds from measured data, which the report computes and hands in as
+//! [`Completeness`].
+//!
+//! **One rule for every line.** A target and a NO-GO line are judged alike
+//! (`rule::standing`): the whole interval on one side, or straddling. A bound exactly on
+//! a line counts on the side the criterion's `op` gives it.
 //!
 //! **The decision**, in this order:
-//! 1. NO-GO — a measured criterion with `no_go` has its value (the point estimate) on
-//!    the wrong side of that line (e.g. decode ratio < 1.5, memory ratio > 0.7);
+//! 1. NO-GO — a criterion's whole interval is beyond its `no_go` line (e.g. decode ratio
+//!    wholly below 1.5, memory ratio wholly above 0.7; for min/max, the value);
 //! 2. INCONCLUSIVE — the suite has no criteria;
-//! 3. GO — every critical criterion PASSes and at least `pass_at_least` criteria pass
-//!    (all of them when the suite has no `[decision]`);
-//! 4. INCONCLUSIVE — a critical criterion is NOT MEASURED or INCONCLUSIVE and none
-//!    FAILed: the data cannot tell GO from CONDITIONAL, so neither is claimed;
+//! 3. GO — no NO-GO line is left open, every critical criterion PASSes and at least
+//!    `pass_at_least` criteria pass (all of them when the suite has no `[decision]`);
+//! 4. INCONCLUSIVE — a NO-GO line is straddled by its interval or cannot be judged (no
+//!    interval, not measured): NO-GO can be neither claimed nor ruled out; or a critical
+//!    criterion is NOT MEASURED or INCONCLUSIVE and none FAILed: the data cannot tell GO
+//!    from CONDITIONAL, so neither is claimed;
 //! 5. CONDITIONAL — anything else; the reasons name every criterion that failed, was
 //!    inconclusive or was not measured.
 //!
@@ -34,6 +47,12 @@
 //! intervals of `crate::stats::quality`; a shape twin is NOT MEASURED on them (random
 //! weights).
 //!
+//! A criterion whose result rests on samples taken on a busy host is INCONCLUSIVE (noisy
+//! host), its NO-GO line undecided (`noise`).
+//!
+//! A verdict whose candidate or baseline is a shape twin carries them ([`Verdict::twins`],
+//! [`Verdict::basis`]) so that every renderer says so in its first line.
+//!
 //! Invalid samples (zero-token chat answers, short decodes) never enter a statistic
 //! (`crate::metric` leaves them out); a NOT MEASURED note counts them and the failed
 //! rounds of the model, and the report lists them one by one.
@@ -41,13 +60,21 @@
 mod criterion;
 mod decision;
 mod format;
+pub mod noise;
 mod quality;
+mod rule;
+mod twins;
 mod types;
 
 pub use criterion::criterion;
 pub use decision::{decide, evaluate, why};
-pub use format::{fmt_num, fmt_value, stat_label};
-pub use types::{Completeness, CriterionResult, Decision, Inputs, State, Verdict};
+pub use format::{fmt_num, fmt_percent, fmt_value, stat_label};
+pub use rule::{interval_text, standing};
+pub use twins::about_text;
+pub use types::{
+    Completeness, CriterionResult, Decision, Deliverable, Inputs, NoGoState, Standing, State,
+    TwinModel, Verdict,
+};
 
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@
 //! A model that cannot have the metric — a shape twin (random weights), a server without
 //! logits — makes the criterion NOT MEASURED with that reason, never FAIL and never a number.
 
-use super::criterion::{absent, decide_on};
+use super::criterion::{absent, judge};
 use super::types::{CriterionResult, Inputs};
 use crate::config::{Criterion, Versus};
 use crate::metric::MetricName;
@@ -56,6 +56,5 @@ pub(super) fn decide(
         });
         return;
     };
-    out.no_go_breached = c.no_go.is_some_and(|line| !c.op.holds(est.point, line));
-    decide_on(c, est, false, out);
+    judge(c, out, est, false);
 }

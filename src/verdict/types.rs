@@ -2,6 +2,7 @@
 //! verdict, and what it is computed from. Plain serde types; the rules live in
 //! [`super::criterion`] and [`super::decision`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -59,20 +60,92 @@ impl fmt::Display for Decision {
     }
 }
 
-/// Whether the findings report has every required section filled with measured data
-/// (the value of `report.complete`).
+/// One deliverable of the plan's week 4 (performance comparison, memory profile, device
+/// compatibility matrix, recommendations, risk assessment): whether the report holds it,
+/// computed from measured data, and from which data — or why it is missing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deliverable {
+    pub name: String,
+    pub present: bool,
+    /// From what data it is computed (present), or what is missing and why.
+    pub detail: String,
+}
+
+/// The plan's deliverables as the report finds them: the value of `report.complete`
+/// ("Documentation"), handed to the verdict by the report.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Completeness {
-    /// Required sections checked.
-    pub sections: usize,
-    /// Sections without measured data, each with what is missing.
-    pub missing: Vec<String>,
+    pub deliverables: Vec<Deliverable>,
 }
 
 impl Completeness {
+    /// The fraction of deliverables present (1 when all are; 0 when there are none).
     pub fn value(&self) -> f64 {
-        if self.missing.is_empty() { 1.0 } else { 0.0 }
+        if self.deliverables.is_empty() {
+            return 0.0;
+        }
+        self.present().count() as f64 / self.deliverables.len() as f64
     }
+    pub fn present(&self) -> impl Iterator<Item = &Deliverable> {
+        self.deliverables.iter().filter(|d| d.present)
+    }
+    pub fn missing(&self) -> impl Iterator<Item = &Deliverable> {
+        self.deliverables.iter().filter(|d| !d.present)
+    }
+    pub fn is_complete(&self) -> bool {
+        !self.deliverables.is_empty() && self.missing().next().is_none()
+    }
+}
+
+/// Where an estimate stands against a line (a target or a NO-GO line) under the
+/// criterion's `op`: one rule for both (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// The whole interval satisfies `op line` (or the value does, for a statistic decided
+    /// on its value).
+    Holds,
+    /// The whole interval violates it.
+    Violates,
+    /// Part of the interval satisfies it, part does not (a bound on the line counts on
+    /// the side `op` gives it).
+    Straddles,
+    /// No interval to judge (one round) or nothing measured.
+    Undecided,
+}
+
+/// A criterion's NO-GO line, judged by the same rule as its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoGoState {
+    /// The whole interval is on the right side of the line.
+    Clear,
+    /// The whole interval is beyond the line: NO-GO.
+    Beyond,
+    /// The interval straddles the line: NO-GO can be neither claimed nor ruled out.
+    Straddled,
+    /// No interval or no measurement: the line cannot be judged.
+    Undecided,
+}
+
+impl NoGoState {
+    pub fn from_standing(s: Standing) -> NoGoState {
+        match s {
+            Standing::Holds => NoGoState::Clear,
+            Standing::Violates => NoGoState::Beyond,
+            Standing::Straddles => NoGoState::Straddled,
+            Standing::Undecided => NoGoState::Undecided,
+        }
+    }
+}
+
+/// A model the verdict rests on (the candidate, or the baseline of a ratio) that is a
+/// shape twin: random weights in a published architecture's shapes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TwinModel {
+    pub model: String,
+    /// The architecture it is a twin of.
+    pub of: String,
 }
 
 /// One criterion, decided.
@@ -102,11 +175,17 @@ pub struct CriterionResult {
     /// Why the state is not a plain PASS/FAIL (or what was missing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// The measured value is on the wrong side of `no_go`.
+    /// The whole interval (or, for min/max, the value) is beyond `no_go`.
     pub no_go_breached: bool,
     /// Shown with its state, never counted in the decision.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub advisory: bool,
+    /// The NO-GO line judged like the target; `None` when the criterion has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_go_state: Option<NoGoState>,
+    /// INCONCLUSIVE because it rests on samples taken on a busy host (`verdict::noise`).
+    #[serde(default)]
+    pub noisy_host: bool,
 }
 
 /// Every criterion of a suite, decided, and the decision.
@@ -119,6 +198,10 @@ pub struct Verdict {
     pub passed: usize,
     pub pass_at_least: usize,
     pub criteria: Vec<CriterionResult>,
+    /// The candidate and baseline, where they are shape twins: a verdict resting on
+    /// twins says so first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub twins: Vec<TwinModel>,
 }
 
 impl Verdict {
@@ -144,6 +227,29 @@ impl Verdict {
         }
         s
     }
+
+    /// What the verdict rests on, for its first line: "shape twins of … (random
+    /// weights: speed and memory only)" or "real model files".
+    pub fn basis(&self) -> String {
+        if self.twins.is_empty() {
+            return "real model files".into();
+        }
+        let names: Vec<String> = self
+            .twins
+            .iter()
+            .map(|t| {
+                if t.model == t.of {
+                    format!("`{}`", t.model)
+                } else {
+                    format!("`{}` (of {})", t.model, t.of)
+                }
+            })
+            .collect();
+        format!(
+            "shape twins {} (random weights: speed and memory only, nothing about text)",
+            names.join(" and ")
+        )
+    }
 }
 
 /// What a verdict is computed from.
@@ -155,9 +261,27 @@ pub struct Inputs<'a> {
     pub models: &'a [String],
     /// Models of the suite that were not run.
     pub skipped: &'a [Skipped],
-    /// The report's own completeness; `None` leaves `report.complete` NOT MEASURED.
+    /// The report's deliverables; `None` leaves `report.complete` NOT MEASURED.
     pub completeness: Option<&'a Completeness>,
     /// Metrics a model cannot have, and why (run.json `not_measured`: a twin's quality,
     /// a remote server's memory).
     pub not_measured: &'a [NotMeasured],
+    /// Models that are shape twins (run.json `twins`, or `twin` in models.toml): id → the
+    /// architecture. Never guessed from names.
+    pub twins: &'a BTreeMap<String, String>,
+    /// Jobs that ran on a busy host (see `verdict::noise`); empty when none or unknown.
+    pub contended: &'a [Contended],
+}
+
+/// A job that ran on a busy host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contended {
+    pub model: String,
+    pub round: u32,
+    /// "bench", "cold_start" or "cold_start_warm".
+    pub part: String,
+    /// What was measured, e.g. "other processes used 1.02 CPUs (limit 0.25)".
+    pub reason: String,
+    /// Other processes' CPU over the job, in CPUs, when measured.
+    pub other_cpu_cores: Option<f64>,
 }

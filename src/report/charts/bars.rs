@@ -1,5 +1,5 @@
 //! The throughput figure's panels: grouped bars (one slot per model, one bar per depth or
-//! for prefill) with 95% interval whiskers.
+//! for prefill) with interval whiskers, labelled with the level they achieve.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -16,6 +16,7 @@ pub fn bars<DB: DrawingBackend>(
     caption: &str,
     groups: &[Group],
     unit: &str,
+    whiskers_label: &str,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -83,7 +84,7 @@ where
             vec![(0.0, 0.0), (0.0, 0.0)],
             BLACK.stroke_width(2),
         )))?
-        .label("95% interval")
+        .label(whiskers_label)
         .legend(|(x, y)| {
             PathElement::new(vec![(x + 7, y - 6), (x + 7, y + 6)], BLACK.stroke_width(2))
         });

@@ -5,7 +5,7 @@ use crate::metric::MetricName;
 use crate::report::view::{ModelView, Pct, RunView};
 use crate::verdict::fmt_num;
 
-/// One bar of a group: (series label, median, 95% interval).
+/// One bar of a group: (series label, median, interval).
 pub type Bar = (String, f64, Option<(f64, f64)>);
 /// Cold start phases (process, load, context, first token) of one page-cache state.
 pub type ColdBar = (&'static str, [f64; 4]);
@@ -15,7 +15,8 @@ pub type ColdGroup = (String, Vec<ColdBar>);
 /// What one figure shows.
 #[derive(Debug, Clone)]
 pub enum Figure {
-    Throughput(Vec<Group>, Vec<Group>),
+    /// Decode groups, prefill groups, and what the whiskers are (their level and method).
+    Throughput(Vec<Group>, Vec<Group>, String),
     Latency {
         metric: &'static str,
         series: Vec<LatencySeries>,
@@ -146,18 +147,46 @@ fn speed_quality(v: &RunView<'_>) -> Option<Entry> {
     ))
 }
 
+/// What the throughput whiskers are: the label of their intervals ("93.8 % interval
+/// (order statistics)"), or the levels they take where rounds differ between models.
+fn whiskers_label(models: &[ModelView]) -> String {
+    let mut labels: Vec<String> = Vec::new();
+    let mut levels: Vec<String> = Vec::new();
+    for r in models.iter().flat_map(|m| &m.metrics).filter(|r| {
+        matches!(
+            r.metric,
+            MetricName::DecodeTokensPerS { .. } | MetricName::PrefillTokensPerS
+        )
+    }) {
+        if let Some(i) = r.median.interval {
+            if !labels.contains(&i.label()) {
+                labels.push(i.label());
+            }
+            let l = crate::stats::interval::fmt_level(i.level);
+            if !levels.contains(&l) {
+                levels.push(l);
+            }
+        }
+    }
+    match labels.as_slice() {
+        [one] => one.clone(),
+        [] => "no interval".into(),
+        _ => format!("intervals ({})", levels.join(", ")),
+    }
+}
+
 /// Every figure of one run: (file stem, title, alt text, data), in report order.
 pub fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
     let mut out = Vec::new();
     let decode = throughput_groups(&v.models, true);
     let prefill = throughput_groups(&v.models, false);
     if !decode.is_empty() || !prefill.is_empty() {
+        let whiskers = whiskers_label(&v.models);
         out.push((
             "throughput",
             "Decode and prefill throughput".to_string(),
-            "Decode and prefill tokens/s per model: median bars with 95% interval whiskers"
-                .to_string(),
-            Figure::Throughput(decode, prefill),
+            format!("Decode and prefill tokens/s per model: median bars with {whiskers} whiskers"),
+            Figure::Throughput(decode, prefill, whiskers),
         ));
     }
     let memory: Vec<(String, f64, f64)> = v

@@ -124,10 +124,10 @@ where
     root.fill(&WHITE)?;
     let body = root.titled(title, (FONT, 22))?;
     match fig {
-        Figure::Throughput(decode, prefill) => {
+        Figure::Throughput(decode, prefill, whiskers) => {
             let (left, right) = body.split_horizontally(SIZE.0 * 6 / 10);
-            bars(&left, "Decode", decode, "tokens/s")?;
-            bars(&right, "Prefill", prefill, "tokens/s")?;
+            bars(&left, "Decode", decode, "tokens/s", whiskers)?;
+            bars(&right, "Prefill", prefill, "tokens/s", whiskers)?;
         }
         Figure::Latency {
             metric,

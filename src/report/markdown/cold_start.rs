@@ -45,7 +45,7 @@ pub(super) fn cold_start(out: &mut String, v: &RunView<'_>, charts: &[ChartRef],
     }
     let _ = writeln!(
         out,
-        "| Model | Page cache | n | Resident before | Process | Load | Context | First token | Total | 95% interval |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+        "| Model | Page cache | n | Resident before | Process | Load | Context | First token | Total | Interval (its level) |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
     );
     let mut reasons = Vec::new();
     for m in &v.models {

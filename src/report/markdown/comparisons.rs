@@ -39,7 +39,7 @@ pub(super) fn comparisons(out: &mut String, v: &RunView<'_>, h: usize) {
     }
     let _ = writeln!(
         out,
-        "Ratio = candidate ÷ other, taken per round from the two models' medians in that round (they ran side by side), then the median over rounds; 95% bootstrap interval over rounds. \"No clear difference\" means the interval contains 1.\n"
+        "Ratio = candidate ÷ other, taken per round from the two models' medians in that round (they ran side by side), then the median over rounds, with the order-statistic interval of the per-round ratios and the level it achieves (see Methodology). \"No clear difference\" means the interval contains 1.\n"
     );
     let cand = v.run.suite.suite.candidate.as_str();
     for c in &v.comparisons {
@@ -50,7 +50,7 @@ pub(super) fn comparisons(out: &mut String, v: &RunView<'_>, h: usize) {
         );
         let _ = writeln!(
             out,
-            "| Metric | `{cand}` | `{}` | Ratio | 95% interval | Rounds | Reading |\n|---|--:|--:|--:|--:|--:|---|",
+            "| Metric | `{cand}` | `{}` | Ratio | Interval (its level) | Rounds | Reading |\n|---|--:|--:|--:|--:|--:|---|",
             c.other
         );
         for r in &c.rows {

@@ -1,5 +1,6 @@
-//! "Device matrix" (several runs): the machines side by side — host, engine, bandwidth, and
-//! each criterion's value per machine.
+//! "Device matrix" (several machines): each model's medians per machine, then the machines
+//! side by side — host, engine and its instruction sets, bandwidth, GPU offload requested
+//! and achieved, how quiet the host was.
 
 use std::fmt::Write;
 
@@ -12,7 +13,7 @@ pub(super) fn device_matrix(out: &mut String, views: &[RunView<'_>]) {
     heading(out, 2, "Device matrix");
     let _ = writeln!(
         out,
-        "Medians per machine (one column per `host.label`); `—` where a machine has no valid sample.\n"
+        "Medians per machine (one column per machine label; runs of one label pooled unless their engine build, suite or models differ); `—` where a machine has no valid sample.\n"
     );
     let mut models: Vec<String> = Vec::new();
     for v in views {
@@ -71,13 +72,13 @@ pub(super) fn device_matrix(out: &mut String, views: &[RunView<'_>]) {
     out.push('\n');
     let _ = write!(
         out,
-        "| Machine | CPU | Cores (physical/logical) | Threads | Memory | Bandwidth | Engine |\n|---|---|--:|--:|--:|--:|---|\n"
+        "| Machine | CPU | Cores (physical/logical) | Threads | Memory | Bandwidth | Engine | Instruction sets | GPU offload requested | GPU offload achieved | Host load |\n|---|---|--:|--:|--:|--:|---|---|---|---|---|\n"
     );
     for v in views {
         let h = &v.run.host;
         let _ = writeln!(
             out,
-            "| {} | {} | {}/{} | {} | {:.1} GiB | {} | {} |",
+            "| {} | {} | {}/{} | {} | {:.1} GiB | {} | {} | {} | {} | {} | {} |",
             cell(&v.machine),
             cell(&h.cpu),
             h.physical_cores,
@@ -89,16 +90,12 @@ pub(super) fn device_matrix(out: &mut String, views: &[RunView<'_>]) {
             h.memory_bytes as f64 / (MIB * 1024.0),
             h.memory_bandwidth_gbps
                 .map_or("not probed".into(), |b| format!("{b:.1} GB/s")),
-            cell(&engine_line(&v.run.engine)),
+            cell(&v.basis.engine),
+            cell(&v.basis.isa),
+            cell(&v.basis.offload.requested_text()),
+            cell(&v.basis.offload.achieved_text()),
+            cell(&v.basis.quiet.text()),
         );
     }
     out.push('\n');
-}
-
-pub(super) fn engine_line(e: &serde_json::Value) -> String {
-    let s = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_string();
-    if e.is_null() {
-        return "unknown (no engine.json)".into();
-    }
-    format!("{} ({})", s("engine"), s("version"))
 }

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::text::{MIB, cell, heading};
 use crate::report::view::RunView;
+use crate::sample::{Body, Record};
 
 pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
     heading(out, h, "Environment");
@@ -42,11 +43,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
             "Memory",
             format!("{:.1} GiB", host.memory_bytes as f64 / (MIB * 1024.0)),
         ),
-        (
-            "Read bandwidth",
-            host.memory_bandwidth_gbps
-                .map_or("not probed".into(), |b| format!("{b:.1} GB/s")),
-        ),
+        ("Read bandwidth", bandwidth(v)),
         ("OS", format!("{} (kernel {})", host.os, host.kernel)),
         ("Architecture", host.arch.clone()),
         ("lfmbench", host.lfmbench_version.clone()),
@@ -59,21 +56,24 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
             },
         ),
         ("Build features", features),
-        (
-            "GPU offload",
-            match e.get("gpu_offload").and_then(|x| x.as_bool()) {
-                Some(true) => "yes".into(),
-                Some(false) => "no".into(),
-                None => "?".into(),
-            },
-        ),
+        ("Engine instruction sets", v.basis.isa.clone()),
+        ("GPU offload requested", v.basis.offload.requested_text()),
+        ("GPU offload achieved", v.basis.offload.achieved_text()),
         ("Engine system info", format!("`{}`", s("system_info"))),
+        ("Host load", v.basis.quiet.text()),
+        (
+            "Runs",
+            v.runs
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         ("Threads", threads),
         (
             "Context / batch",
             format!("n_ctx {}, n_batch {}", opt(b.n_ctx), opt(b.n_batch)),
         ),
-        ("GPU layers", opt(b.n_gpu_layers)),
         (
             "mmap",
             b.use_mmap.map_or("default (yes)".into(), |m| {
@@ -101,16 +101,27 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
     let _ = writeln!(out, "Workloads of the suite, as run:\n");
     for w in &v.run.suite.workloads {
         let text = match w {
-            crate::config::Workload::Decode { tokens, depths } => format!(
-                "decode: {tokens} tokens one at a time at depth {}",
+            crate::config::Workload::Decode {
+                tokens,
+                depths,
+                repetitions,
+            } => format!(
+                "decode: {tokens} tokens one at a time at depth {}; {}",
                 depths
                     .iter()
                     .map(|d| d.to_string())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                repetitions_text(&v.run.records, "decode", *repetitions)
             ),
-            crate::config::Workload::Prefill { tokens } => {
-                format!("prefill: {tokens} prompt tokens")
+            crate::config::Workload::Prefill {
+                tokens,
+                repetitions,
+            } => {
+                format!(
+                    "prefill: {tokens} prompt tokens; {}",
+                    repetitions_text(&v.run.records, "prefill", *repetitions)
+                )
             }
             crate::config::Workload::Chat {
                 max_tokens,
@@ -166,4 +177,48 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         let _ = writeln!(out, "- {text}");
     }
     out.push('\n');
+}
+
+/// The bandwidth probe; for pooled runs the best probe, with every run's.
+fn bandwidth(v: &RunView<'_>) -> String {
+    let probes: Vec<f64> = v.bandwidths.iter().flatten().copied().collect();
+    match (v.run.host.memory_bandwidth_gbps, probes.as_slice()) {
+        (None, _) => "not probed".into(),
+        (Some(b), [_, _, ..]) => format!(
+            "{b:.1} GB/s (the best of the pooled runs' probes: {} GB/s)",
+            probes
+                .iter()
+                .map(|p| format!("{p:.1}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (Some(b), _) => format!("{b:.1} GB/s"),
+    }
+}
+
+/// How many measured repetitions a round of `kind` took, as its samples say (a run made
+/// before repetitions has one, whatever its suite.toml now parses to).
+fn repetitions_text(records: &[Record], kind: &str, suite: u32) -> String {
+    let mut seen: Vec<u32> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Body::Decode(d) if kind == "decode" => Some(d.repetitions),
+            Body::Prefill(p) if kind == "prefill" => Some(p.repetitions),
+            _ => None,
+        })
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    match seen.as_slice() {
+        [] => format!("{suite} measured repetition(s) per round (none stored)"),
+        [1] => "1 measured repetition per round (the round's value)".into(),
+        [n] => format!("{n} measured repetitions per round, the round's value their median"),
+        many => format!(
+            "{} measured repetitions per round (differing between rounds), the round's value their median",
+            many.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    }
 }

@@ -24,7 +24,7 @@ pub(super) fn memory(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: 
     }
     let _ = writeln!(
         out,
-        "| Model | Peak RSS (median) | 95% interval | Min–max | Model file | RSS − file | RSS ÷ file | mmap |\n|---|--:|--:|--:|--:|--:|--:|---|"
+        "| Model | Peak RSS (median) | Interval (its level) | Min–max | Model file | RSS − file | RSS ÷ file | mmap |\n|---|--:|--:|--:|--:|--:|--:|---|"
     );
     for (m, x) in rows {
         let extra = x.peak.point - x.file_bytes as f64;

@@ -1,17 +1,18 @@
 //! PHASE_0_FINDINGS.md: the verdict first, then the evidence, then how it was measured.
 //! A pure function of the view-model: no clock, no paths outside the report folder.
 //!
-//! This file puts the document together ([`render`]) and writes each run's opening lines;
-//! every section is its own file, named after its heading: `verdict` (the verdict at the
-//! top), `device_matrix` (several runs), then per run `results`, `comparisons`, `charts`,
-//! `memory`, `roofline`, `cold_start`, `latency`, `quality`, `validity`, `twins`, `environment`,
-//! `completeness`, and last `methodology`. `text` holds the cell and number formatting
-//! they share.
+//! This file puts the document together ([`render`]) and writes each machine's opening
+//! lines; every section is its own file, named after its heading: `verdict` (one verdict
+//! line per machine with what it rests on, the criteria, their definitions once),
+//! `device_matrix` (several machines), then per machine `results`, `comparisons`,
+//! `charts`, `memory`, `roofline`, `cold_start`, `latency`, `quality`, `validity`, `twins`,
+//! `environment`, `deliverables` (the plan's week-4 deliverables), and last, once, `methodology`.
+//! `text` holds the cell and number formatting they share.
 
 mod charts;
 mod cold_start;
 mod comparisons;
-mod completeness;
+mod deliverables;
 mod device_matrix;
 mod environment;
 mod latency;
@@ -30,7 +31,7 @@ use std::fmt::Write;
 use self::charts::charts_section;
 use self::cold_start::cold_start;
 use self::comparisons::comparisons;
-use self::completeness::completeness;
+use self::deliverables::deliverables;
 use self::device_matrix::device_matrix;
 use self::environment::environment;
 use self::latency::latency;
@@ -42,7 +43,7 @@ use self::roofline::roofline;
 use self::text::heading;
 use self::twins::twins;
 use self::validity::validity;
-use self::verdict::{verdict_multi, verdict_single};
+use self::verdict::{criteria_table, definitions, verdict_multi, verdict_single};
 use crate::report::charts::ChartRef;
 use crate::report::view::{Role, RunView};
 
@@ -60,10 +61,24 @@ pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
             verdict_single(&mut out, v);
         }
         _ => {
-            let _ = writeln!(out, "# Phase 0 findings: {} runs\n", views.len());
+            let mut labels: Vec<&str> = Vec::new();
+            for v in views {
+                if !labels.contains(&v.label.as_str()) {
+                    labels.push(&v.label);
+                }
+            }
+            let runs: usize = views.iter().map(|v| v.runs.len()).sum();
+            let _ = writeln!(
+                out,
+                "# Phase 0 findings: {runs} runs on {} machine label(s)\n",
+                labels.len()
+            );
             verdict_multi(&mut out, views);
-            device_matrix(&mut out, views);
         }
+    }
+    definitions(&mut out, views);
+    if multi {
+        device_matrix(&mut out, views);
     }
     let _ = writeln!(
         out,
@@ -71,12 +86,8 @@ pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
     );
     for (i, v) in views.iter().enumerate() {
         let level = if multi {
-            heading(
-                &mut out,
-                2,
-                &format!("Machine `{}` — run `{}`", v.machine, v.run.meta.id),
-            );
-            verdict_single(&mut out, v);
+            heading(&mut out, 2, &format!("Machine `{}`", v.machine));
+            criteria_table(&mut out, v);
             3
         } else {
             2
@@ -104,7 +115,7 @@ fn run_sections(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: usize
     validity(out, &v.problems, h);
     twins(out, v, h);
     environment(out, v, h);
-    completeness(out, v, h);
+    deliverables(out, v, h);
 }
 
 fn run_header(out: &mut String, v: &RunView<'_>) {
@@ -115,11 +126,27 @@ fn run_header(out: &mut String, v: &RunView<'_>) {
         crate::store::RunState::Incomplete => "incomplete",
         crate::store::RunState::Running => "not finished",
     };
-    let _ = writeln!(
-        out,
-        "Run `{}` of suite `{}` ({state}; {} rounds, warm-up {}; started {}) on `{}`.",
-        m.id, s.name, m.rounds, s.warmup, m.started_utc, v.machine
-    );
+    let ids: Vec<String> = v.runs.iter().map(|r| format!("`{r}`")).collect();
+    let what = if ids.len() > 1 {
+        format!(
+            "Runs {} of suite `{}`, pooled ({state}; {} rounds in all, warm-up {}; first started {})",
+            ids.join(", "),
+            s.name,
+            m.rounds,
+            s.warmup,
+            m.started_utc
+        )
+    } else {
+        format!(
+            "Run {} of suite `{}` ({state}; {} rounds, warm-up {}; started {})",
+            ids.join(", "),
+            s.name,
+            m.rounds,
+            s.warmup,
+            m.started_utc
+        )
+    };
+    let _ = writeln!(out, "{what} on `{}`.", v.label);
     let others: Vec<String> = v
         .models
         .iter()

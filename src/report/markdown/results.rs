@@ -9,7 +9,7 @@ pub(super) fn per_model(out: &mut String, v: &RunView<'_>, h: usize) {
     heading(out, h, "Results per model");
     let _ = writeln!(
         out,
-        "Median over every valid sample of every round, with its 95% bootstrap interval over rounds; n counts samples (rounds in brackets); MAD is the median absolute deviation.\n"
+        "Median with its interval and the level that interval achieves (see Methodology): decode and prefill take the median of each round's repetitions, then the median of the round values; memory and cold start have one value per round; chat latencies pool every answer of every round. n counts samples (rounds in brackets); Min–max and MAD (median absolute deviation) are over every sample.\n"
     );
     for m in &v.models {
         let twin = if m.twin_of.is_some() {
@@ -30,7 +30,7 @@ pub(super) fn per_model(out: &mut String, v: &RunView<'_>, h: usize) {
         }
         let _ = writeln!(
             out,
-            "| Metric | n (rounds) | Median | 95% interval | Min–max | MAD |\n|---|--:|--:|--:|--:|--:|"
+            "| Metric | n (rounds) | Median | Interval (its level) | Min–max | MAD |\n|---|--:|--:|--:|--:|--:|"
         );
         for r in &m.metrics {
             let u = r.metric.unit();

@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::stats::Estimate;
-use crate::verdict::{CriterionResult, Decision, State, fmt_num};
+use crate::stats::interval::fmt_level;
+use crate::stats::{Estimate, Interval, Method};
+use crate::verdict::{CriterionResult, Decision, State, fmt_num, fmt_percent, fmt_value};
 
 pub(super) const MIB: f64 = 1024.0 * 1024.0;
 
@@ -21,9 +22,48 @@ pub(super) fn val(v: f64, unit: &str) -> String {
     }
 }
 
+/// The level an interval achieves, as a cell says it: "93.8 %", "95 %"; a bootstrap's
+/// level is only nominal: "nominal 95 %".
+pub(super) fn level_tag(i: &Interval) -> String {
+    let l = fmt_level(i.level);
+    match i.method {
+        Method::ClusterBootstrap => format!("nominal {l}"),
+        _ => l,
+    }
+}
+
+/// "lo–hi (93.8 %)" in a table whose row names the unit (bytes as MiB, ratios with ×).
 pub(super) fn interval(e: &Estimate, unit: &str) -> String {
     match e.interval {
-        Some(i) => format!("{}–{}", val(i.lo, unit), val(i.hi, unit)),
+        Some(i) => format!(
+            "{}–{} ({})",
+            val(i.lo, unit),
+            val(i.hi, unit),
+            level_tag(&i)
+        ),
+        None => "—".into(),
+    }
+}
+
+/// A range with its unit once: "141–194 ms", "1.87×–2.03×", "423.5–423.9 MiB",
+/// "95–100 %".
+pub(super) fn range(lo: f64, hi: f64, unit: &str) -> String {
+    match unit {
+        "×" => format!("{}–{}", fmt_value(lo, unit), fmt_value(hi, unit)),
+        "bytes" => format!("{:.1}–{:.1} MiB", lo / MIB, hi / MIB),
+        "" => format!(
+            "{}–{}",
+            fmt_percent(lo).trim_end_matches(" %"),
+            fmt_percent(hi)
+        ),
+        u => format!("{}–{} {u}", fmt_num(lo), fmt_num(hi)),
+    }
+}
+
+/// An interval with its unit and level: "1.87×–2.03× (93.8 %)".
+pub(super) fn interval_with_unit(e: &Estimate, unit: &str) -> String {
+    match e.interval {
+        Some(i) => format!("{} ({})", range(i.lo, i.hi, unit), level_tag(&i)),
         None => "—".into(),
     }
 }
@@ -50,18 +90,31 @@ pub(super) fn state_word(s: State) -> String {
     }
 }
 
+/// The measured value with its unit.
 pub(super) fn measured(c: &CriterionResult) -> String {
     match &c.estimate {
-        Some(e) => val(e.point, &c.unit),
+        Some(e) => fmt_value(e.point, &c.unit),
         None => "—".into(),
     }
 }
 
+/// The target with its unit: "< 100 ms", ">= 2.00×".
 pub(super) fn target(c: &CriterionResult) -> String {
-    format!("{} {}", c.op, val(c.target, &c.unit))
+    format!("{} {}", c.op, fmt_value(c.target, &c.unit))
+}
+
+/// The NO-GO line with its unit, or "—".
+pub(super) fn no_go(c: &CriterionResult) -> String {
+    c.no_go.map_or("—".into(), |l| {
+        format!("{} {}", c.op, fmt_value(l, &c.unit))
+    })
 }
 
 pub(super) fn metric_text(c: &CriterionResult) -> String {
+    if c.metric == "report.complete" {
+        // Decided on the deliverables the report holds: no statistic over samples.
+        return "`report.complete`, deliverables present".into();
+    }
     let mut s = format!("`{}` {}", c.metric, c.stat);
     if let Some(b) = &c.baseline {
         s.push_str(&format!(", ÷ `{b}`"));

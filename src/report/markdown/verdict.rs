@@ -1,26 +1,43 @@
-//! The verdict at the top of the findings: the decision, why, and every criterion with its
-//! measured value (one run, or the runs side by side).
+//! The front page: each machine's verdict first, in one line with what it rests on (shape
+//! twins or real files, engine build and instruction sets, how quiet the host was, GPU
+//! offload requested and achieved, the rounds and runs counted); machines of one label
+//! kept apart say why; then the criteria with their measured values, intervals, targets
+//! and NO-GO lines, all in their units; then each criterion's definition, once.
 
 use std::fmt::Write;
 
-use super::text::{cell, decision_word, interval, measured, metric_text, state_word, target, val};
+use super::text::{
+    cell, decision_word, interval_with_unit, measured, metric_text, no_go, state_word, target,
+};
 use crate::report::view::RunView;
 use crate::verdict::{CriterionResult, Decision, State};
 
-pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
-    let verdict = &v.verdict;
+/// "**CONDITIONAL**, on shape twins … — 2 of 6 criteria pass (5 needed). Rests also on:
+/// …": the decision, what it rests on (the models first), in one line.
+pub(super) fn verdict_line(v: &RunView<'_>) -> String {
+    let b = &v.basis;
+    format!(
+        "{}, on {} — {}. Rests also on: engine {}, {}; {}; {}; {}.",
+        decision_word(v.verdict.decision),
+        v.verdict.basis(),
+        v.verdict.counts(),
+        b.engine,
+        b.isa,
+        b.quiet.text(),
+        b.offload.words(),
+        b.rounds
+    )
+}
+
+/// The criteria of one machine: measured value, interval with its level, target and NO-GO
+/// line, each with its unit.
+pub(super) fn criteria_table(out: &mut String, v: &RunView<'_>) {
     let _ = writeln!(
         out,
-        "**Verdict: {}** — {}.\n",
-        verdict.decision,
-        verdict.counts()
-    );
-    let _ = writeln!(
-        out,
-        "| Criterion | Metric | Measured | 95% interval | Target | NO-GO if not | Result |"
+        "| Criterion | Metric | Measured | Interval (its level) | Target | NO-GO if not | Result |"
     );
     let _ = writeln!(out, "|---|---|--:|--:|--:|--:|---|");
-    for c in &verdict.criteria {
+    for c in &v.verdict.criteria {
         let name = if c.advisory {
             format!("{} (advisory, not counted)", cell(&c.name))
         } else if c.critical {
@@ -28,119 +45,149 @@ pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
         } else {
             cell(&c.name)
         };
-        let no_go = c
-            .no_go
-            .map_or("—".into(), |l| format!("{} {}", c.op, val(l, &c.unit)));
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} | {no_go} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} |",
             metric_text(c),
             measured(c),
             c.estimate
                 .as_ref()
-                .map_or("—".into(), |e| interval(e, &c.unit)),
+                .map_or("—".into(), |e| interval_with_unit(e, &c.unit)),
             target(c),
+            no_go(c),
             state_word(c.state),
         );
     }
     out.push('\n');
-    if !verdict.reasons.is_empty() {
-        let _ = writeln!(out, "Why not GO:\n");
-        for r in &verdict.reasons {
-            let _ = writeln!(out, "- {}", cell(r));
-        }
-        out.push('\n');
+}
+
+fn reasons(out: &mut String, v: &RunView<'_>, indent: &str) {
+    for r in &v.verdict.reasons {
+        let _ = writeln!(out, "{indent}- {}", cell(r));
     }
     // A GO can leave non-critical criteria open; say why they are.
-    let open: Vec<&CriterionResult> = verdict
-        .criteria
-        .iter()
-        .filter(|c| verdict.decision == Decision::Go && c.state != State::Pass && !c.advisory)
-        .collect();
-    if !open.is_empty() {
-        let _ = writeln!(out, "Not passed, without blocking GO:\n");
-        for c in open {
+    if v.verdict.decision == Decision::Go {
+        for c in v
+            .verdict
+            .criteria
+            .iter()
+            .filter(|c| c.state != State::Pass && !c.advisory)
+        {
             let _ = writeln!(
                 out,
-                "- {} {}: {}",
+                "{indent}- not passed, without blocking GO: {} {}: {}",
                 cell(&c.name),
                 c.state,
                 cell(&crate::verdict::why(c))
             );
         }
-        out.push('\n');
     }
-    let advisory: Vec<&CriterionResult> = verdict.criteria.iter().filter(|c| c.advisory).collect();
-    if !advisory.is_empty() {
-        let _ = writeln!(out, "Advisory (shown, never counted in the decision):\n");
-        for c in advisory {
-            let why = crate::verdict::why(c);
-            let _ = writeln!(
-                out,
-                "- {} {}{}",
-                cell(&c.name),
-                c.state,
-                if why.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", cell(&why))
-                }
-            );
+}
+
+/// One machine: its verdict line, the criteria, why not GO.
+pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
+    let _ = writeln!(out, "**Verdict on `{}`:** {}\n", v.machine, verdict_line(v));
+    if let Some(w) = &v.basis.isa_warning {
+        let _ = writeln!(out, "> **Validity warning:** {}.\n", cell(w));
+    }
+    if let Some(a) = &v.apart {
+        let _ = writeln!(out, "Shown apart: {}.\n", cell(a));
+    }
+    criteria_table(out, v);
+    if !v.verdict.reasons.is_empty() || v.verdict.decision == Decision::Go {
+        let mut list = String::new();
+        reasons(&mut list, v, "");
+        if !list.is_empty() {
+            let title = if v.verdict.decision == Decision::Go {
+                "Open without blocking GO"
+            } else {
+                "Why not GO"
+            };
+            let _ = writeln!(out, "{title}:\n\n{list}");
         }
-        out.push('\n');
     }
-    let _ = writeln!(out, "Criteria, as defined:\n");
-    for c in &verdict.criteria {
-        let _ = writeln!(out, "- **{}** — {}", cell(&c.name), cell(&c.definition));
+    advisory(out, v);
+}
+
+/// Advisory criteria with their state and why: shown, never counted in the decision.
+fn advisory(out: &mut String, v: &RunView<'_>) {
+    let advisory: Vec<&CriterionResult> =
+        v.verdict.criteria.iter().filter(|c| c.advisory).collect();
+    if advisory.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Advisory (shown, never counted in the decision):\n");
+    for c in advisory {
+        let why = crate::verdict::why(c);
+        let _ = writeln!(
+            out,
+            "- {} {}{}",
+            cell(&c.name),
+            c.state,
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", cell(&why))
+            }
+        );
     }
     out.push('\n');
 }
 
+/// Several machines: one verdict line each (machines of one label kept apart say why),
+/// then the criteria side by side.
 pub(super) fn verdict_multi(out: &mut String, views: &[RunView<'_>]) {
     let _ = writeln!(out, "Verdict per machine:\n");
     for v in views {
-        let _ = writeln!(
-            out,
-            "- `{}`: {} — {}",
-            v.machine,
-            decision_word(v.verdict.decision),
-            cell(&v.verdict.counts())
-        );
-        for r in &v.verdict.reasons {
-            let _ = writeln!(out, "  - {}", cell(r));
+        let _ = writeln!(out, "- **`{}`**: {}", v.machine, verdict_line(v));
+        if let Some(w) = &v.basis.isa_warning {
+            let _ = writeln!(out, "  - **validity warning:** {}", cell(w));
         }
+        if let Some(a) = &v.apart {
+            let _ = writeln!(out, "  - shown apart: {}", cell(a));
+        }
+        reasons(out, v, "  ");
     }
     out.push('\n');
-    let mut names: Vec<(String, String)> = Vec::new();
+    let mut names: Vec<(String, String, String)> = Vec::new();
     for v in views {
         for c in &v.verdict.criteria {
-            if !names.iter().any(|(n, _)| n == &c.name) {
-                names.push((c.name.clone(), target(c)));
+            if !names.iter().any(|(n, _, _)| n == &c.name) {
+                names.push((c.name.clone(), target(c), no_go(c)));
             }
         }
     }
-    let _ = write!(out, "| Criterion | Target |");
+    let _ = write!(out, "| Criterion | Target | NO-GO if not |");
     for v in views {
         let _ = write!(out, " {} |", cell(&v.machine));
     }
-    let _ = write!(out, "\n|---|--:|");
+    let _ = write!(out, "\n|---|--:|--:|");
     for _ in views {
         out.push_str("---|");
     }
     out.push('\n');
-    for (name, tgt) in &names {
-        let _ = write!(out, "| {} | {tgt} |", cell(name));
+    for (name, tgt, line) in &names {
+        let advisory = views
+            .iter()
+            .flat_map(|v| &v.verdict.criteria)
+            .any(|c| &c.name == name && c.advisory);
+        let shown = if advisory {
+            format!("{} (advisory, not counted)", cell(name))
+        } else {
+            cell(name)
+        };
+        let _ = write!(out, "| {shown} | {tgt} | {line} |");
         for v in views {
             let c = v.verdict.criteria.iter().find(|c| &c.name == name);
             let text = match c {
                 Some(c) => match &c.estimate {
                     Some(e) if e.interval.is_some() => format!(
-                        "{} {} ({})",
+                        "{} {}, {}",
                         state_word(c.state),
-                        val(e.point, &c.unit),
-                        interval(e, &c.unit)
+                        measured(c),
+                        interval_with_unit(e, &c.unit)
                     ),
-                    Some(e) => format!("{} {}", state_word(c.state), val(e.point, &c.unit)),
+                    Some(_) => format!("{} {}", state_word(c.state), measured(c)),
                     None => state_word(c.state),
                 },
                 None => "not in this suite".into(),
@@ -148,6 +195,27 @@ pub(super) fn verdict_multi(out: &mut String, views: &[RunView<'_>]) {
             let _ = write!(out, " {text} |");
         }
         out.push('\n');
+    }
+    out.push('\n');
+}
+
+/// Each criterion's definition, once for the whole document (the first machine's
+/// wording where suites share a criterion's name).
+pub(super) fn definitions(out: &mut String, views: &[RunView<'_>]) {
+    let mut seen: Vec<&CriterionResult> = Vec::new();
+    for v in views {
+        for c in &v.verdict.criteria {
+            if !seen.iter().any(|s| s.name == c.name) {
+                seen.push(c);
+            }
+        }
+    }
+    if seen.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Criteria, as defined:\n");
+    for c in seen {
+        let _ = writeln!(out, "- **{}** — {}", cell(&c.name), cell(&c.definition));
     }
     out.push('\n');
 }

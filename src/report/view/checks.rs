@@ -1,7 +1,9 @@
 //! What the report must flag: validity problems (skipped models, zero-token answers, short
-//! decodes, failed rounds, an unfinished run) and which required sections lack data.
+//! decodes, failed rounds, an unfinished run) and which of the plan's deliverables it
+//! holds (`report.complete`).
 
 use super::*;
+use crate::verdict::Deliverable;
 
 pub(super) fn problems(run: &StoredRun) -> Problems {
     let mut p = Problems {
@@ -34,62 +36,90 @@ pub(super) fn problems(run: &StoredRun) -> Problems {
     p
 }
 
-/// Which required sections of the findings lack measured data. Required: results per
-/// model, candidate vs baseline, memory, cold start, latency distributions, roofline,
-/// environment — for the candidate and the baseline.
+/// The plan's week-4 deliverables as this report holds them: each present only when a
+/// section computes it from measured data of the candidate and the baseline, with the
+/// data named; a deliverable no section produces yet (recommendations, risk assessment)
+/// is missing. `machines`: the machine labels the whole report covers.
 pub fn completeness(
     run: &StoredRun,
     models: &[ModelView],
     comparisons: &[Comparison],
+    machines: &[String],
 ) -> Completeness {
     let s = &run.suite.suite;
-    let key: Vec<(&str, Option<&ModelView>)> = [&s.candidate, &s.baseline]
-        .into_iter()
-        .map(|id| (id.as_str(), models.iter().find(|m| &m.id == id)))
-        .collect();
-    let mut missing = Vec::new();
-    let mut need = |section: &str, what: &str, ok: &dyn Fn(&ModelView) -> bool| {
-        let lacking: Vec<String> = key
-            .iter()
-            .filter(|(_, m)| !m.is_some_and(ok))
-            .map(|(id, _)| format!("`{id}`"))
-            .collect();
-        if !lacking.is_empty() {
-            missing.push(format!("{section}: no {what} for {}", lacking.join(", ")));
-        }
-    };
-    need("Results per model", "measured metric", &|m| {
-        !m.metrics.is_empty()
-    });
-    need("Memory", "peak RSS sample", &|m| m.memory.is_some());
-    need(
-        "Cold start",
-        "cold start with the page cache dropped",
-        &|m| m.cold.iter().any(|c| c.state != "warm"),
-    );
-    need("Latency distributions", "valid chat answer", &|m| {
-        m.latency(MetricName::ChatTtftMs).is_some()
-    });
-    need(
-        "Roofline",
-        "decode speed, model size and measured bandwidth",
-        &|m| m.roofline.is_some(),
-    );
-    let compared = comparisons
+    let (c, b) = (&s.candidate, &s.baseline);
+    let mut d = Vec::new();
+    let paired: Vec<&ComparisonRow> = comparisons
         .iter()
-        .find(|c| c.other == s.baseline)
-        .is_some_and(|c| c.rows.iter().any(|r| r.ratio.is_ok()));
-    if !compared {
-        missing.push(format!(
-            "Candidate vs baselines: no metric of `{}` and `{}` paired in a round",
-            s.candidate, s.baseline
-        ));
+        .filter(|x| &x.other == b)
+        .flat_map(|x| x.rows.iter().filter(|r| r.ratio.is_ok()))
+        .collect();
+    let rounds = paired
+        .iter()
+        .filter_map(|r| r.ratio.as_ref().ok().map(|e| e.rounds))
+        .max()
+        .unwrap_or(0);
+    d.push(if paired.is_empty() {
+        Deliverable {
+            name: "Performance comparison".into(),
+            present: false,
+            detail: format!("no metric of `{c}` and `{b}` paired in a round"),
+        }
+    } else {
+        Deliverable {
+            name: "Performance comparison".into(),
+            present: true,
+            detail: format!(
+                "{} metrics of `{c}` ÷ `{b}` paired by round over up to {rounds} rounds (section Candidate against each other model)",
+                paired.len()
+            ),
+        }
+    });
+    let lacking: Vec<String> = [c, b]
+        .into_iter()
+        .filter(|id| !models.iter().any(|m| &&m.id == id && m.memory.is_some()))
+        .map(|id| format!("`{id}`"))
+        .collect();
+    d.push(Deliverable {
+        name: "Memory profile".into(),
+        present: lacking.is_empty(),
+        detail: if lacking.is_empty() {
+            let n: usize = models
+                .iter()
+                .filter(|m| &m.id == c || &m.id == b)
+                .filter_map(|m| m.memory.as_ref().map(|x| x.peak.n))
+                .sum();
+            format!(
+                "peak RSS of {n} bench processes of `{c}` and `{b}` against their model files (section Memory)"
+            )
+        } else {
+            format!("no peak RSS sample for {}", lacking.join(", "))
+        },
+    });
+    d.push(Deliverable {
+        name: "Device compatibility matrix".into(),
+        present: machines.len() >= 2,
+        detail: match machines {
+            [] => "no machine measured".into(),
+            [one] => format!(
+                "one machine measured (`{one}`); a matrix needs runs from at least two (`lfmbench report` over the runs of each device)"
+            ),
+            many => format!(
+                "{} machines side by side: {} (section Device matrix)",
+                many.len(),
+                many.iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    });
+    for name in ["Recommendations", "Risk assessment"] {
+        d.push(Deliverable {
+            name: name.into(),
+            present: false,
+            detail: "no section of the report computes it from measured data yet".into(),
+        });
     }
-    if run.engine.is_null() {
-        missing.push("Environment: engine.json is missing".into());
-    }
-    Completeness {
-        sections: 7,
-        missing,
-    }
+    Completeness { deliverables: d }
 }

@@ -5,6 +5,7 @@
 //! Everything is ordered deterministically (models by role then suite order, metrics in
 //! a fixed order, rounds ascending), so the same samples give the same report.
 
+mod basis;
 mod checks;
 mod comparisons;
 mod models;
@@ -13,10 +14,12 @@ mod quality;
 use std::collections::BTreeMap;
 
 use crate::metric::{MetricName, Stat, decode_depths};
+use crate::report::pool::Pool;
 use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record};
 use crate::stats::{self, Estimate, Quantization, Rounds, Sample, StatsError};
 use crate::store::{Skipped, StoredRun};
 use crate::verdict::{self, Completeness, Verdict};
+pub use basis::{Basis, Offload, Quiet, engine_text, isa_text};
 pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
@@ -184,12 +187,29 @@ impl Problems {
     }
 }
 
-/// One stored run, ready to render.
+/// One machine's runs (one run, or several pooled: see `crate::report::pool`), ready to
+/// render.
 #[derive(Debug, Clone)]
 pub struct RunView<'a> {
+    /// The run the figures come from: the only run, or the pooled runs merged.
     pub run: &'a StoredRun,
-    /// The machine's name in matrices (host label, made unique among the runs).
+    /// The machine's name: its label, with what sets it apart where the label has
+    /// several pools.
     pub machine: String,
+    /// `host.json` `label`.
+    pub label: String,
+    /// Ids of the runs pooled into this view.
+    pub runs: Vec<String>,
+    /// Why these runs are not pooled with other runs of the same label.
+    pub apart: Option<String>,
+    /// Each pooled run's memory-bandwidth probe.
+    pub bandwidths: Vec<Option<f64>>,
+    /// What the verdict rests on besides the models (engine, host, offload, rounds).
+    pub basis: Basis,
+    /// How often the order-statistic intervals cover the truth at this run's round count,
+    /// simulated (`crate::stats::coverage`; seeded, so the same every time); empty
+    /// outside 2..=[`COVERAGE_MAX_ROUNDS`] rounds.
+    pub coverage: Vec<stats::coverage::CoverageRow>,
     pub models: Vec<ModelView>,
     pub comparisons: Vec<Comparison>,
     pub problems: Problems,
@@ -224,8 +244,38 @@ pub fn ordered_models(run: &StoredRun) -> Vec<(String, Role)> {
     out
 }
 
-/// Build the view of one run; `machine` is its (unique) name in matrices.
-pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
+/// Round counts beyond this are not simulated for the methodology (the simulation grows
+/// with the rounds; the order-statistic level only gets closer to exact).
+pub const COVERAGE_MAX_ROUNDS: usize = 50;
+
+/// The simulated coverage at `rounds` rounds ([`stats::coverage::coverage_table`] with
+/// its documented runs and seed): a few hundred milliseconds in a debug build.
+pub fn coverage_at(rounds: usize) -> Vec<stats::coverage::CoverageRow> {
+    if !(2..=COVERAGE_MAX_ROUNDS).contains(&rounds) {
+        return Vec::new();
+    }
+    stats::coverage::coverage_table(
+        stats::coverage::EXPERIMENTS,
+        stats::coverage::SEED,
+        &[rounds],
+    )
+}
+
+/// The shape twins among the run's models: id → the architecture (run.json `twins` or
+/// models.toml `twin`).
+pub fn twins(run: &StoredRun) -> BTreeMap<String, String> {
+    run.meta
+        .models
+        .iter()
+        .chain(run.meta.skipped.iter().map(|s| &s.model))
+        .filter_map(|id| run.twin_of(id).map(|of| (id.clone(), of.to_string())))
+        .collect()
+}
+
+/// Build the view of one pool; `machines`: every machine label the report covers (for
+/// the device-matrix deliverable).
+pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
+    let run = pool.run();
     let models: Vec<ModelView> = ordered_models(run)
         .into_iter()
         .map(|(id, role)| model_view(run, &id, role))
@@ -238,7 +288,9 @@ pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
             .collect(),
         None => Vec::new(),
     };
-    let completeness = completeness(run, &models, &comparisons);
+    let completeness = completeness(run, &models, &comparisons, machines);
+    let twins = twins(run);
+    let contended = verdict::noise::contended_jobs(&run.jobs);
     let verdict = verdict::evaluate(&verdict::Inputs {
         suite: &run.suite,
         records: &run.records,
@@ -246,31 +298,25 @@ pub fn build(run: &StoredRun, machine: String) -> RunView<'_> {
         skipped: &run.meta.skipped,
         completeness: Some(&completeness),
         not_measured: &run.meta.not_measured,
+        twins: &twins,
+        contended: &contended,
     });
+    let ids = pool.run_ids();
     RunView {
         run,
-        machine,
+        machine: pool.name.clone(),
+        label: pool.label.clone(),
+        runs: ids.iter().map(|s| s.to_string()).collect(),
+        apart: pool.apart.clone(),
+        bandwidths: pool.bandwidths.clone(),
+        basis: basis::basis(run, &ids),
+        coverage: coverage_at(run.meta.rounds as usize),
         problems: problems(run),
         models,
         comparisons,
         completeness,
         verdict,
     }
-}
-
-/// Machine names for several runs: the host label, with the run id added where two
-/// runs share a label.
-pub fn machine_names(runs: &[StoredRun]) -> Vec<String> {
-    runs.iter()
-        .map(|r| {
-            let dup = runs.iter().filter(|o| o.host.label == r.host.label).count() > 1;
-            if dup {
-                format!("{} ({})", r.host.label, r.meta.id)
-            } else {
-                r.host.label.clone()
-            }
-        })
-        .collect()
 }
 
 /// The criterion (absolute, on the candidate) whose target a latency chart draws.

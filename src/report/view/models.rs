@@ -49,7 +49,7 @@ pub(super) fn metric_row(
 ) -> Option<MetricRow> {
     let rounds = rounds_of(records, metric, model)?;
     let q = Quantization::for_unit(metric.unit());
-    let median = stats::pooled(&rounds, Stat::Median, q).ok()?;
+    let median = stats::estimate(&rounds, Stat::Median, q, metric.one_value_per_round()).ok()?;
     let all = rounds.pooled();
     let (min, max, mad) = match Sample::new(&all) {
         Ok(s) => (s.min(), s.max(), Some(stats::spread::mad(&s))),
