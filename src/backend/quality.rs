@@ -1,6 +1,6 @@
-//! The quality workloads on any [`Session`]: a question set answered and judged, and a
-//! text's perplexity scored window by window exactly as llama.cpp's `llama-perplexity`
-//! does (tools/perplexity/perplexity.cpp, `perplexity()`):
+//! The perplexity workload on any [`Session`] (a question set is chat answers judged,
+//! which `workload` runs): a text's perplexity scored window by window exactly as
+//! llama.cpp's `llama-perplexity` does (tools/perplexity/perplexity.cpp, `perplexity()`):
 //!
 //! - the file is read whole and one trailing newline dropped (its `-f`), then tokenized
 //!   with the model's special tokens added (BOS where the model uses one), special-token
@@ -21,8 +21,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use super::Session;
-use crate::config::ChatPrompt;
-use crate::sample::{Body, PerplexitySample, WindowScore};
+use crate::sample::{PerplexitySample, WindowScore};
 
 /// The windows of a text of `n_tokens` tokens: where each starts, and where scoring
 /// starts inside it.
@@ -131,20 +130,6 @@ pub fn perplexity(
         windows,
         elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
     })
-}
-
-/// Answer every question once, each judged against its expectation.
-pub fn questions(
-    s: &mut dyn Session,
-    prompts: &[ChatPrompt],
-    max_tokens: u32,
-    out: &mut dyn FnMut(Body) -> Result<()>,
-) -> Result<()> {
-    for (i, p) in prompts.iter().enumerate() {
-        let a = super::workload::chat_once(s, i as u32, p, max_tokens)?;
-        out(Body::Answer(a))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -35,26 +35,9 @@ fn left_out(records: &[Record], model: &str) -> String {
     }
 }
 
-/// Why `model` cannot have `metric` at all: not run, not in the run, or listed in
-/// run.json's `not_measured` (a twin's quality: random weights).
-pub(super) fn absent(inputs: &Inputs<'_>, metric: MetricName, model: &str) -> Option<String> {
-    if let Some(s) = inputs.skipped.iter().find(|s| s.model == model) {
-        return Some(format!("`{model}` was not run: {}", s.reason));
-    }
-    if !inputs.models.iter().any(|m| m == model) {
-        return Some(format!("`{model}` is not among the models of this run"));
-    }
-    let name = metric.name();
-    inputs
-        .not_measured
-        .iter()
-        .find(|n| n.model == model && n.metrics.contains(&name))
-        .map(|n| format!("`{model}`: {}", n.reason))
-}
-
 /// Why `model` has no samples of `metric`, or its rounds.
 fn rounds_of(inputs: &Inputs<'_>, metric: MetricName, model: &str) -> Result<Rounds, String> {
-    if let Some(why) = absent(inputs, metric, model) {
+    if let Some(why) = inputs.absent(metric, model) {
         return Err(why);
     }
     let by_round = metric.values_by_round(inputs.records, model);
@@ -169,7 +152,10 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         Versus::Absolute | Versus::BaselineDifference => metric.unit().into(),
     };
     if metric.is_quality() {
-        super::quality::decide(c, inputs, metric, &mut out);
+        match super::quality::estimate(c, inputs, metric) {
+            Ok(est) => judge(c, &mut out, est, false),
+            Err(why) => out.note = Some(why),
+        }
         return out;
     }
 
@@ -255,7 +241,7 @@ fn deliverables_estimate(done: &Completeness) -> Estimate {
 
 /// The state against the target and the NO-GO line, by one rule (`super::rule`).
 /// `on_value`: the statistic has no interval by nature (min, max, `report.complete`).
-pub(super) fn judge(c: &Criterion, out: &mut CriterionResult, est: Estimate, on_value: bool) {
+fn judge(c: &Criterion, out: &mut CriterionResult, est: Estimate, on_value: bool) {
     let unit = out.unit.clone();
     let straddled = |line: f64, what: &str| -> String {
         match &est.interval {

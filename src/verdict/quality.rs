@@ -1,34 +1,32 @@
 //! Deciding a criterion on a quality metric (`quality.*`): the candidate's correct fraction
 //! with its Wilson interval, bits per byte or perplexity with a bootstrap over text windows,
 //! or the candidate against the baseline (a difference of fractions; a ratio or
-//! difference of text statistics), then PASS / FAIL / INCONCLUSIVE on the whole interval
-//! as for every criterion (`crate::stats::quality` has the intervals).
+//! difference of text statistics); `criterion` then judges it by the one rule every
+//! criterion follows (`crate::stats::quality` has the intervals).
 //!
 //! A model that cannot have the metric — a shape twin (random weights), a server without
 //! logits — makes the criterion NOT MEASURED with that reason, never FAIL and never a number.
 
-use super::criterion::{absent, judge};
-use super::types::{CriterionResult, Inputs};
+use super::types::Inputs;
 use crate::config::{Criterion, Versus};
 use crate::metric::MetricName;
+use crate::stats::Estimate;
 use crate::stats::quality::{self, Versus as How};
 
-/// Decide `c` (on quality `metric`) into `out`.
-pub(super) fn decide(
+/// The estimate `c` (on quality `metric`) is judged on, or why there is none.
+pub(super) fn estimate(
     c: &Criterion,
     inputs: &Inputs<'_>,
     metric: MetricName,
-    out: &mut CriterionResult,
-) {
+) -> Result<Estimate, String> {
     let s = &inputs.suite.suite;
     let mut models = vec![s.candidate.as_str()];
     if c.vs != Versus::Absolute {
         models.push(s.baseline.as_str());
     }
     for m in &models {
-        if let Some(why) = absent(inputs, metric, m) {
-            out.note = Some(why);
-            return;
+        if let Some(why) = inputs.absent(metric, m) {
+            return Err(why);
         }
     }
     let records = inputs.records;
@@ -45,7 +43,7 @@ pub(super) fn decide(
             .filter(|m| quality::estimate(metric, records, m).is_none())
             .map(|m| format!("`{m}`"))
             .collect();
-        out.note = Some(if missing.is_empty() {
+        return Err(if missing.is_empty() {
             format!("`{}` cannot be compared this way", metric.name())
         } else {
             format!(
@@ -54,7 +52,6 @@ pub(super) fn decide(
                 missing.join(", ")
             )
         });
-        return;
     };
-    judge(c, out, est, false);
+    Ok(est)
 }

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::config::Suite;
+use crate::metric::MetricName;
 use crate::sample::{NotMeasured, Record};
 use crate::stats::Estimate;
 use crate::store::Skipped;
@@ -271,6 +272,24 @@ pub struct Inputs<'a> {
     pub twins: &'a BTreeMap<String, String>,
     /// Jobs that ran on a busy host (see `verdict::noise`); empty when none or unknown.
     pub contended: &'a [Contended],
+}
+
+impl Inputs<'_> {
+    /// Why `model` cannot have `metric` at all: not run, not in the run, or listed in
+    /// run.json's `not_measured` (a twin's quality: random weights).
+    pub fn absent(&self, metric: MetricName, model: &str) -> Option<String> {
+        if let Some(s) = self.skipped.iter().find(|s| s.model == model) {
+            return Some(format!("`{model}` was not run: {}", s.reason));
+        }
+        if !self.models.iter().any(|m| m == model) {
+            return Some(format!("`{model}` is not among the models of this run"));
+        }
+        let name = metric.name();
+        self.not_measured
+            .iter()
+            .find(|n| n.model == model && n.metrics.contains(&name))
+            .map(|n| format!("`{model}`: {}", n.reason))
+    }
 }
 
 /// A job that ran on a busy host.
