@@ -284,7 +284,8 @@ fn build_llama_tool_with_nothing_to_build_runs_under_bash_u() {
         tool(&tools.path().join(t).join("bin"), t, "#!/bin/sh\n");
         std::fs::write(
             tools.path().join(t).join("BUILT_FROM"),
-            format!("llama-cpp-python=={v}\n"),
+            // The stamp names the build style too (generic: the default).
+            format!("llama-cpp-python=={v} generic\n"),
         )
         .expect("stamp");
     }
@@ -304,7 +305,7 @@ fn build_llama_tool_with_nothing_to_build_runs_under_bash_u() {
         assert!(o.status.success(), "{}: {}", sh.display(), text(&o));
         let out = String::from_utf8_lossy(&o.stdout);
         assert_eq!(
-            out.matches("already built from llama-cpp-python==0.3.36")
+            out.matches("already built from llama-cpp-python==0.3.36 generic")
                 .count(),
             2,
             "{}",
