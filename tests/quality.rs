@@ -224,7 +224,12 @@ fn answers_are_judged_text_is_scored_and_the_base_model_is_named() {
         md.contains("Answers as good as the baseline's (advisory, not counted)"),
         "{md}"
     );
-    assert!(md.contains("1 of 1 criteria pass"), "{md}");
+    // One deciding criterion of three: "N of 1" (whether it passes depends on how busy the
+    // host is: main's noise guard makes a contended round INCONCLUSIVE).
+    assert!(
+        md.contains(" of 1 criteria pass (1 needed); advisory, not counted: "),
+        "{md}"
+    );
     // The base model is named wherever its chat answers appear.
     assert!(
         md.contains("`gemma` (alongside, base model") || md.contains("(baseline, base model"),
