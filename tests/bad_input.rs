@@ -222,3 +222,33 @@ fn threads_beyond_the_hosts_cpus_are_refused() {
     has(&err, &["--threads", &format!("{cpus} logical CPUs")]);
     assert!(!sb.path().join("reports/runs").exists(), "{err}");
 }
+
+/// `--rounds` is held to the same cap as the suite's `rounds` (every job is planned before
+/// the first starts): one past it is refused naming the flag, the cap itself gets past the
+/// check to the pre-flight. A model file is missing, so that neither can start a run
+/// whatever the check does.
+#[test]
+fn rounds_beyond_the_cap_are_refused_on_the_command_line() {
+    let sb = Sandbox::new();
+    sb.write("suite.toml", &tiny_suite(""));
+    let models = std::fs::read_to_string(sb.path().join("models.toml")).expect("models");
+    let missing = sb.path().join("missing.gguf").display().to_string();
+    sb.write(
+        "models.toml",
+        &models.replace(&util::smol().display().to_string(), &missing),
+    );
+    let refused = |rounds: &str| {
+        let o = sb.run(&["run", "suite.toml", "--rounds", rounds]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!sb.path().join("reports/runs").exists(), "{err}");
+        err
+    };
+    let err = refused("10001");
+    has(&err, &["--rounds 10001", "(10000)", "help:"]);
+    assert!(!err.contains("missing.gguf"), "{err}");
+    let err = refused("10000");
+    has(&err, &["missing.gguf", "file not found"]);
+    assert!(!err.contains("--rounds"), "{err}");
+}

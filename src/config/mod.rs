@@ -38,6 +38,10 @@ pub struct BackendSettings {
     pub use_mmap: Option<bool>,
 }
 
+/// `n_gpu_layers` when neither the suite nor the model sets it: every layer on the GPU
+/// where the build has one.
+pub const DEFAULT_N_GPU_LAYERS: u32 = 99;
+
 /// Backend settings with every value decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolved {
@@ -70,7 +74,7 @@ impl BackendSettings {
             threads,
             n_ctx: self.n_ctx.unwrap_or(2048),
             n_batch: self.n_batch.unwrap_or(512),
-            n_gpu_layers: self.n_gpu_layers.unwrap_or(99),
+            n_gpu_layers: self.n_gpu_layers.unwrap_or(DEFAULT_N_GPU_LAYERS),
             use_mmap: self.use_mmap.unwrap_or(true),
         }
     }
@@ -300,6 +304,10 @@ fn validate_http(path: &Path, text: &str, m: &ModelEntry, needle: &str) -> Resul
     Ok(())
 }
 
+/// The most rounds a suite may ask for (a round is a process per model: 10 000 rounds of
+/// a small model already take days).
+pub const MAX_ROUNDS: u32 = 10_000;
+
 /// Load a suite and models.toml and check that they fit together.
 pub fn load(suite_path: &Path, models_path: &Path) -> Result<Loaded, ConfigError> {
     let suite_text = read(suite_path)?;
@@ -432,6 +440,16 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
             .at_text(t, "rounds")
             .help("set rounds to 3 or more (5 is the default) so medians and intervals mean something"));
     }
+    // Every job is planned before the first starts: a mistyped huge count would exhaust
+    // memory before anything ran (found by the suite_toml fuzz target).
+    if s.rounds > MAX_ROUNDS {
+        return Err(ConfigError::new(
+            p,
+            format!("rounds = {} is more than lfmbench plans ({MAX_ROUNDS})", s.rounds),
+        )
+        .at_text(t, "rounds")
+        .help("each round is a fresh process per model; 5 to 20 rounds give intervals that mean something"));
+    }
     if s.timeout_s == 0 {
         return Err(
             ConfigError::new(p, "timeout_s = 0 would kill every round at once")
@@ -470,17 +488,21 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
         }
         for w in &l.suite.workloads {
             let (need, what) = match w {
+                // In u64: a depth near u32::MAX plus the tokens must not wrap to a small
+                // number that fits (found by reasoning over the config_toml fuzz target).
                 Workload::Decode { tokens, depths, .. } => (
-                    depths.iter().max().copied().unwrap_or(0) + tokens,
+                    u64::from(depths.iter().max().copied().unwrap_or(0)) + u64::from(*tokens),
                     "decode depth + tokens",
                 ),
-                Workload::Prefill { tokens, .. } => (*tokens, "prefill tokens"),
-                Workload::Chat { max_tokens, .. } => (*max_tokens, "chat max_tokens"),
+                Workload::Prefill { tokens, .. } => (u64::from(*tokens), "prefill tokens"),
+                Workload::Chat { max_tokens, .. } => (u64::from(*max_tokens), "chat max_tokens"),
                 Workload::ColdStart { .. } => (0, ""),
-                Workload::Questions { max_tokens, .. } => (*max_tokens, "questions max_tokens"),
-                Workload::Perplexity { n_ctx, .. } => (*n_ctx, "perplexity n_ctx"),
+                Workload::Questions { max_tokens, .. } => {
+                    (u64::from(*max_tokens), "questions max_tokens")
+                }
+                Workload::Perplexity { n_ctx, .. } => (u64::from(*n_ctx), "perplexity n_ctx"),
             };
-            if need > r.n_ctx {
+            if need > u64::from(r.n_ctx) {
                 return Err(ConfigError::new(
                     p,
                     format!(
@@ -665,6 +687,55 @@ mod tests {
     fn line_col_is_one_based() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    /// A decode depth near u32::MAX plus its tokens is refused as too long for n_ctx, not
+    /// wrapped around to a small number (a debug build panicked on the overflow).
+    #[test]
+    fn a_huge_decode_depth_does_not_overflow() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let suite = dir.path().join("s.toml");
+        let models = dir.path().join("models.toml");
+        std::fs::write(
+            &models,
+            "[[model]]\nid = \"a\"\npath = \"a.gguf\"\nfamily = \"llama\"\n\n[[model]]\nid = \"b\"\npath = \"b.gguf\"\nfamily = \"llama\"\n",
+        )
+        .expect("models");
+        std::fs::write(
+            &suite,
+            "[suite]\nname = \"x\"\ncandidate = \"a\"\nbaseline = \"b\"\nrounds = 1\n\n[backend]\nn_ctx = 256\n\n[[workload]]\nkind = \"decode\"\ntokens = 2\ndepths = [4294967295]\n",
+        )
+        .expect("suite");
+        let e = load(&suite, &models).expect_err("does not fit");
+        assert!(
+            e.to_string()
+                .contains("decode depth + tokens = 4294967297 does not fit n_ctx = 256"),
+            "{e}"
+        );
+    }
+
+    /// A huge round count is refused at load, before the plan would hold every job.
+    #[test]
+    fn rounds_are_bounded() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let suite = dir.path().join("s.toml");
+        let models = dir.path().join("models.toml");
+        std::fs::write(
+            &models,
+            "[[model]]\nid = \"a\"\npath = \"a.gguf\"\nfamily = \"llama\"\n\n[[model]]\nid = \"b\"\npath = \"b.gguf\"\nfamily = \"llama\"\n",
+        )
+        .expect("models");
+        std::fs::write(
+            &suite,
+            "[suite]\nname = \"x\"\ncandidate = \"a\"\nbaseline = \"b\"\nrounds = 400000000\n\n[[workload]]\nkind = \"prefill\"\ntokens = 8\n",
+        )
+        .expect("suite");
+        let e = load(&suite, &models).expect_err("too many rounds");
+        assert_eq!(e.line, Some(5), "{e}");
+        assert!(
+            e.to_string().contains("rounds = 400000000 is more than"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -495,6 +495,20 @@ fn charts_go_beside_the_markdown() {
     assert_eq!(charts_dir(Path::new("F.md")), Path::new("./charts"));
 }
 
+/// A latency distribution keeps every value up to the limit, then evenly spaced order
+/// statistics that include the extremes.
+#[test]
+fn cdf_points_keep_the_extremes_and_are_bounded() {
+    use super::view::cdf_points;
+    let small: Vec<f64> = (0..10).map(f64::from).collect();
+    assert_eq!(cdf_points(small.clone(), 16), small);
+    let big: Vec<f64> = (0..10_001).map(f64::from).collect();
+    let kept = cdf_points(big, 101);
+    assert_eq!(kept.len(), 101);
+    assert_eq!((kept[0], kept[50], kept[100]), (0.0, 5000.0, 10_000.0));
+    assert!(kept.windows(2).all(|w| w[0] <= w[1]));
+}
+
 /// A copy of `run` as another run of the same machine: its own id, its rounds' samples
 /// scaled by `speed` for the candidate.
 fn another_run(run: &StoredRun, id: &str, speed: f64) -> StoredRun {

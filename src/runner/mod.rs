@@ -1,8 +1,10 @@
 //! `lfmbench run`: check inputs ([`preflight`]), plan the jobs (`crate::plan`), run each
-//! in a worker process ([`execute`], [`spawn`]), store every record as it arrives, survive
+//! in a worker process ([`execute`], [`spawn`]), store every record as it arrives and what
+//! the workers say about the engine and its GPU ([`engine`]), survive
 //! crashes, hangs and interruptions ([`interrupt`]), pick up where a run stopped
 //! ([`resume`]) and close it with its summary ([`finish`]).
 
+mod engine;
 mod execute;
 mod finish;
 mod interrupt;
@@ -56,6 +58,7 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     if ready.is_empty() {
         bail!("no model of the suite can run");
     }
+    engine::warn_at_start(&loaded, &ready);
     let host = host::Host {
         memory_bandwidth_gbps: crate::measure::bandwidth::probe_gbps(),
         ..host::fingerprint()
@@ -121,6 +124,14 @@ fn apply_overrides(loaded: &mut Loaded, args: &RunArgs) -> Result<()> {
         if r == 0 {
             bail!(
                 "--rounds 0 measures nothing\n  help: give 1 or more (3+ for intervals that mean something)"
+            );
+        }
+        // The suite's own rounds are held to this at load; the flag must not get round it
+        // (every job is planned before the first starts).
+        if r > config::MAX_ROUNDS {
+            bail!(
+                "--rounds {r} is more than lfmbench plans ({})\n  help: each round is a fresh process per model; 5 to 20 rounds give intervals that mean something",
+                config::MAX_ROUNDS
             );
         }
         loaded.suite.suite.rounds = r;

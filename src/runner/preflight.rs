@@ -127,7 +127,7 @@ pub fn check_file(path: &Path, sha256: Option<&str>) -> Result<crate::gguf::Gguf
             path.display()
         );
     }
-    let info = crate::gguf::read_info(path)?;
+    let info = crate::gguf::read_runnable(path)?;
     if let Some(want) = sha256 {
         let got = sha256_file(path)?;
         if !got.eq_ignore_ascii_case(want) {

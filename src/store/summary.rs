@@ -44,6 +44,7 @@ fn summary_metrics(run: &StoredRun) -> Vec<(String, MetricName)> {
             MetricName::QualityCorrectFraction,
         ),
         ("bits per byte".to_string(), MetricName::QualityBitsPerByte),
+        ("peak memory MiB".to_string(), MetricName::PeakBytes),
     ]);
     v
 }
@@ -67,7 +68,7 @@ pub fn rows(run: &StoredRun) -> Vec<Row> {
                 .into_values()
                 .flatten()
                 .collect();
-            if m == MetricName::PeakRssBytes {
+            if m.unit() == "bytes" {
                 vals.iter_mut().for_each(|v| *v /= 1024.0 * 1024.0);
             }
             let s = stats::sorted(&vals);

@@ -57,8 +57,11 @@ pub struct LatencySeries {
     pub model: String,
     /// Position of the model in the run, so a model keeps its colour in every chart.
     pub colour: usize,
-    /// Sorted; empty when the model has no valid sample (it is then named as such).
+    /// Sorted (at most `view::CDF_POINTS` of them); empty when the model has no valid
+    /// sample (it is then named as such).
     pub values: Vec<f64>,
+    /// How many values there are.
+    pub n: usize,
     pub pct: Vec<(f64, Pct)>,
 }
 
@@ -249,6 +252,7 @@ pub fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
                     model: m.id.clone(),
                     colour,
                     values: r.map(|r| r.values.clone()).unwrap_or_default(),
+                    n: r.map_or(0, |r| r.n),
                     pct: r.map(|r| r.pct.clone()).unwrap_or_default(),
                 }
             })

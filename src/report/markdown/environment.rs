@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
+use super::gpu;
 use super::text::{MIB, cell, heading};
 use crate::report::view::RunView;
-use crate::sample::{Body, Record};
 
 pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
     heading(out, h, "Environment");
@@ -58,7 +58,8 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         ("Build features", features),
         ("Engine instruction sets", v.basis.isa.clone()),
         ("GPU offload requested", v.basis.offload.requested_text()),
-        ("GPU offload achieved", v.basis.offload.achieved_text()),
+        ("GPU offload achieved", gpu::achieved(&v.basis.offload)),
+        ("Devices", gpu::environment_devices(&v.gpu.devices)),
         ("Engine system info", format!("`{}`", s("system_info"))),
         ("Host load", v.basis.quiet.text()),
         (
@@ -74,6 +75,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
             "Context / batch",
             format!("n_ctx {}, n_batch {}", opt(b.n_ctx), opt(b.n_batch)),
         ),
+        ("GPU layers", gpu::environment_layers(&v.gpu)),
         (
             "mmap",
             b.use_mmap.map_or("default (yes)".into(), |m| {
@@ -86,6 +88,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         let _ = writeln!(out, "| {k} | {} |", cell(&val));
     }
     out.push('\n');
+    gpu::placement_table(out, &v.gpu);
     let overrides: Vec<String> = v
         .run
         .models
@@ -112,7 +115,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
                     .map(|d| d.to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                repetitions_text(&v.run.records, "decode", *repetitions)
+                repetitions_text(&v.repetitions.decode, *repetitions)
             ),
             crate::config::Workload::Prefill {
                 tokens,
@@ -120,7 +123,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
             } => {
                 format!(
                     "prefill: {tokens} prompt tokens; {}",
-                    repetitions_text(&v.run.records, "prefill", *repetitions)
+                    repetitions_text(&v.repetitions.prefill, *repetitions)
                 )
             }
             crate::config::Workload::Chat {
@@ -196,20 +199,10 @@ fn bandwidth(v: &RunView<'_>) -> String {
     }
 }
 
-/// How many measured repetitions a round of `kind` took, as its samples say (a run made
-/// before repetitions has one, whatever its suite.toml now parses to).
-fn repetitions_text(records: &[Record], kind: &str, suite: u32) -> String {
-    let mut seen: Vec<u32> = records
-        .iter()
-        .filter_map(|r| match &r.body {
-            Body::Decode(d) if kind == "decode" => Some(d.repetitions),
-            Body::Prefill(p) if kind == "prefill" => Some(p.repetitions),
-            _ => None,
-        })
-        .collect();
-    seen.sort_unstable();
-    seen.dedup();
-    match seen.as_slice() {
+/// How many measured repetitions a round took, as its samples say (`seen`, from the
+/// view; a run made before repetitions has one, whatever its suite.toml now parses to).
+fn repetitions_text(seen: &[u32], suite: u32) -> String {
+    match seen {
         [] => format!("{suite} measured repetition(s) per round (none stored)"),
         [1] => "1 measured repetition per round (the round's value)".into(),
         [n] => format!("{n} measured repetitions per round, the round's value their median"),

@@ -6,7 +6,6 @@ use std::fmt::Write;
 
 use super::text::heading;
 use crate::report::view::{COVERAGE_MAX_ROUNDS, RunView};
-use crate::sample::{Body, Settle};
 use crate::stats::bootstrap::{LEVEL, RESAMPLES, SEED as BOOT_SEED};
 use crate::stats::coverage::{
     BOOTSTRAP_P95_COVERAGE_5_ROUNDS, CoverageRow, EXPERIMENTS, POOLED_P95, SEED,
@@ -16,16 +15,10 @@ use crate::stats::{Method, percentile};
 
 /// How the bench processes' model files sat in the page cache, from the memory samples.
 pub(super) fn page_cache_method(views: &[RunView<'_>]) -> String {
-    let (mut settled, mut read_back, mut unknown) = (0usize, 0usize, 0usize);
-    for r in views.iter().flat_map(|v| &v.run.records) {
-        if let Body::Memory(m) = &r.body {
-            match &m.page_cache {
-                Some(Settle::Settled) => settled += 1,
-                Some(Settle::ReadBack { .. }) => read_back += 1,
-                None => unknown += 1,
-            }
-        }
-    }
+    let (settled, read_back, unknown) = views.iter().fold((0, 0, 0), |(s, r, u), v| {
+        let c = v.page_cache;
+        (s + c.settled, r + c.read_back, u + c.unknown)
+    });
     let why = "with mmap, how a file sits in the page cache changes decode speed (on Linux by up to 20%: a file just written maps faster than the same bytes cached long ago)";
     let total = settled + read_back + unknown;
     if total > 0 && settled == total {
@@ -48,12 +41,8 @@ pub(super) fn page_cache_method(views: &[RunView<'_>]) -> String {
 fn repetitions(views: &[RunView<'_>]) -> String {
     let mut seen: Vec<u32> = views
         .iter()
-        .flat_map(|v| &v.run.records)
-        .filter_map(|r| match &r.body {
-            Body::Decode(d) => Some(d.repetitions),
-            Body::Prefill(p) => Some(p.repetitions),
-            _ => None,
-        })
+        .flat_map(|v| v.repetitions.decode.iter().chain(&v.repetitions.prefill))
+        .copied()
         .collect();
     seen.sort_unstable();
     seen.dedup();
@@ -155,7 +144,7 @@ pub(super) fn methodology(out: &mut String, views: &[RunView<'_>]) {
     );
     let _ = writeln!(
         out,
-        "- **Memory** (`memory.peak_rss_bytes`): the bench process's peak RSS as the OS accounts it (Linux: VmHWM of the worker's own address space, read by the worker after its workloads; elsewhere `wait4` `ru_maxrss`)."
+        "- **Memory** (`memory.peak_rss_bytes`): the bench process's peak RSS as the OS accounts it (Linux: VmHWM of the worker's own address space, read by the worker after its workloads; elsewhere `wait4` `ru_maxrss`). `memory.peak_bytes` is peak memory as the platform counts it: on macOS the worker's lifetime peak physical footprint (the ledger Activity Monitor and memory pressure use, which counts GPU buffers of unified memory that RSS may not), elsewhere the peak RSS plus the bytes llama.cpp placed on GPU devices (none on a CPU run, where the two are equal); each memory record names its source."
     );
     let _ = writeln!(
         out,

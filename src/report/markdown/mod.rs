@@ -7,7 +7,9 @@
 //! `device_matrix` (several machines), then per machine `results`, `comparisons`,
 //! `charts`, `memory`, `roofline`, `cold_start`, `latency`, `quality`, `validity`, `twins`,
 //! `environment`, `deliverables` (the plan's week-4 deliverables), and last, once, `methodology`.
-//! `text` holds the cell and number formatting they share.
+//! `text` holds the cell and number formatting they share; `gpu` the GPU's words that the
+//! verdict line's basis does not carry (devices, layers, bytes per device) and the label
+//! "GPU requested, not used: …" that the device matrix and the environment both show.
 
 mod charts;
 mod cold_start;
@@ -15,6 +17,7 @@ mod comparisons;
 mod deliverables;
 mod device_matrix;
 mod environment;
+mod gpu;
 mod latency;
 mod memory;
 mod methodology;
@@ -40,7 +43,7 @@ use self::methodology::methodology;
 use self::quality::quality;
 use self::results::per_model;
 use self::roofline::roofline;
-use self::text::heading;
+use self::text::{cell, heading};
 use self::twins::twins;
 use self::validity::validity;
 use self::verdict::{criteria_table, definitions, verdict_multi, verdict_single};
@@ -49,6 +52,12 @@ use crate::report::view::{Role, RunView};
 
 /// The whole findings document.
 pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
+    render_with(views, charts, &[])
+}
+
+/// [`render`], naming the runs that were asked for but could not be read (`left_out`:
+/// why each was, naming its file).
+pub fn render_with(views: &[RunView<'_>], charts: &[Vec<ChartRef>], left_out: &[String]) -> String {
     let mut out = String::new();
     let multi = views.len() > 1;
     match views {
@@ -84,6 +93,17 @@ pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
         out,
         "_Written by `lfmbench report` from stored samples only; the same runs always give this same file._\n"
     );
+    if !left_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "**{} run(s) left out**: named but unreadable, so not in any figure below.\n",
+            left_out.len()
+        );
+        for l in left_out {
+            let _ = writeln!(out, "- {}", cell(&l.replace('\n', " ")));
+        }
+        out.push('\n');
+    }
     for (i, v) in views.iter().enumerate() {
         let level = if multi {
             heading(&mut out, 2, &format!("Machine `{}`", v.machine));

@@ -5,13 +5,15 @@
 //! "not recorded", never a guess.
 
 use super::StoredRun;
+use crate::config::DEFAULT_N_GPU_LAYERS;
 use crate::measure::isa;
 
 /// GPU offload, requested and achieved: two different facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Offload {
-    /// Layers the suite asked for, as each model ran with them: "99 layers", "none",
-    /// "not set".
+    /// Layers the suite asked for, as each model ran with them: "99 layers", "none"
+    /// (where nothing set them, lfmbench's default [`DEFAULT_N_GPU_LAYERS`], as the runner
+    /// resolves them).
     pub requested: String,
     /// Where that was read: "n_gpu_layers = 99".
     pub requested_from: String,
@@ -171,9 +173,12 @@ pub fn offload(run: &StoredRun) -> Offload {
     let mut layers: Vec<u32> = run.meta.settings.values().map(|r| r.n_gpu_layers).collect();
     layers.sort_unstable();
     layers.dedup();
-    let requested_n: Option<u32> = match layers.as_slice() {
-        [] => run.suite.backend.n_gpu_layers,
-        l => l.last().copied(),
+    // A run without recorded settings ran its suite's `[backend]`, resolved as the runner
+    // resolves it: unset means lfmbench's default, which is what llama.cpp was given.
+    let set = run.suite.backend.n_gpu_layers;
+    let requested_n: u32 = match layers.as_slice() {
+        [] => set.unwrap_or(DEFAULT_N_GPU_LAYERS),
+        [.., last] => *last,
     };
     let (requested, requested_from) = match (layers.as_slice(), requested_n) {
         ([_, _, ..], _) => (
@@ -187,9 +192,12 @@ pub fn offload(run: &StoredRun) -> Offload {
             ),
             "n_gpu_layers differs between models".to_string(),
         ),
-        (_, Some(0)) => ("none".into(), "n_gpu_layers = 0".into()),
-        (_, Some(n)) => (format!("{n} layers"), format!("n_gpu_layers = {n}")),
-        (_, None) => ("not set".into(), "the engine's default".into()),
+        (_, 0) => ("none".into(), "n_gpu_layers = 0".into()),
+        ([], n) if set.is_none() => (
+            format!("{n} layers"),
+            format!("n_gpu_layers not set: lfmbench's default {n}"),
+        ),
+        (_, n) => (format!("{n} layers"), format!("n_gpu_layers = {n}")),
     };
     let e = &run.engine;
     let devices: Vec<String> = e
@@ -232,7 +240,7 @@ pub fn offload(run: &StoredRun) -> Offload {
         requested_from,
         achieved,
         achieved_from,
-        requested_not_used: requested_n.is_some_and(|n| n > 0) && can == Some(false),
+        requested_not_used: requested_n > 0 && can == Some(false),
     }
 }
 

@@ -4,10 +4,16 @@
 //!
 //! Everything is ordered deterministically (models by role then suite order, metrics in
 //! a fixed order, rounds ascending), so the same samples give the same report.
+//!
+//! A view keeps no valid sample: once [`summarise`] has run, the runs' records can be
+//! dropped (`lfmbench report` over many runs holds the samples of one pool at a time), and
+//! what stays is bounded per pool — a latency distribution keeps at most [`CDF_POINTS`] of
+//! its values for its chart.
 
 mod basis;
 mod checks;
 mod comparisons;
+mod gpu;
 mod models;
 mod quality;
 
@@ -15,7 +21,7 @@ use std::collections::BTreeMap;
 
 use crate::metric::{MetricName, Stat, decode_depths};
 use crate::report::pool::Pool;
-use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record};
+use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record, Settle};
 use crate::stats::{self, Estimate, Quantization, Rounds, Sample, StatsError};
 use crate::store::{Skipped, StoredRun};
 use crate::verdict::{self, Completeness, Verdict};
@@ -23,8 +29,9 @@ pub use basis::{Basis, Offload, Quiet, engine_text, isa_text};
 pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
-pub use models::metric_list;
+pub use gpu::{GpuView, Layers, ModelGpu};
 use models::model_view;
+pub use models::{cdf_points, metric_list};
 pub use quality::{QualityView, TextFacts, WrongAnswer};
 
 /// What a model is in its suite.
@@ -73,8 +80,36 @@ pub struct LatencyRow {
     pub rounds: usize,
     /// (P, value) for P50, P95, P99.
     pub pct: Vec<(f64, Pct)>,
-    /// Every valid value, sorted ascending.
+    /// The largest value.
+    pub max: f64,
+    /// The distribution for a chart, sorted ascending: every valid value, or, with more
+    /// than [`CDF_POINTS`], that many evenly spaced order statistics (the smallest and the
+    /// largest among them). `n` is the count of values.
     pub values: Vec<f64>,
+}
+
+/// The most values a latency distribution keeps for its chart: a cumulative
+/// distribution drawn 960 pixels wide shows no difference beyond this, and a report over
+/// many long runs keeps a bounded amount per run.
+pub const CDF_POINTS: usize = 1024;
+
+/// How the bench processes' model files sat in the page cache (from memory samples).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PageCacheCounts {
+    /// Dropped and read back before the process.
+    pub settled: usize,
+    /// Only read back (the file could not be dropped).
+    pub read_back: usize,
+    /// Mapped as it happened to be cached (runs before settling, or a server's).
+    pub unknown: usize,
+}
+
+/// The measured repetitions per round the samples stored (a run made before repetitions
+/// has 1), each sorted without repeats; empty where no sample of the kind was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RepetitionsSeen {
+    pub decode: Vec<u32>,
+    pub prefill: Vec<u32>,
 }
 
 /// Peak RSS against the model file.
@@ -85,6 +120,10 @@ pub struct MemoryView {
     pub max: f64,
     pub file_bytes: u64,
     pub use_mmap: bool,
+    /// Peak memory as the platform counts it (`memory.peak_bytes`), where a record's
+    /// figure differs from its peak RSS (macOS footprint, GPU buffers added): the median
+    /// and the sources the records name.
+    pub platform: Option<(Estimate, Vec<String>)>,
 }
 
 /// Cold starts of one page-cache state.
@@ -191,7 +230,9 @@ impl Problems {
 /// render.
 #[derive(Debug, Clone)]
 pub struct RunView<'a> {
-    /// The run the figures come from: the only run, or the pooled runs merged.
+    /// The run the figures come from: the only run, or the pooled runs merged. Its
+    /// `records` and `jobs` may have been dropped (see [`summarise`]): renderers use the
+    /// fields below, never the samples.
     pub run: &'a StoredRun,
     /// The machine's name: its label, with what sets it apart where the label has
     /// several pools.
@@ -215,6 +256,51 @@ pub struct RunView<'a> {
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
+    pub page_cache: PageCacheCounts,
+    pub repetitions: RepetitionsSeen,
+    /// The devices, each model's placement, and whether a GPU asked for was used.
+    pub gpu: GpuView,
+}
+
+/// Everything a view computes from its runs' samples: what is kept of a pool once its
+/// samples are dropped.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub basis: Basis,
+    pub coverage: Vec<stats::coverage::CoverageRow>,
+    pub models: Vec<ModelView>,
+    pub comparisons: Vec<Comparison>,
+    pub problems: Problems,
+    pub completeness: Completeness,
+    pub verdict: Verdict,
+    pub page_cache: PageCacheCounts,
+    pub repetitions: RepetitionsSeen,
+    pub gpu: GpuView,
+}
+
+impl Summary {
+    /// The view of `pool` (the pool this summary was made from, its runs with or without
+    /// their samples).
+    pub fn attach<'a>(self, pool: &'a Pool<'a>) -> RunView<'a> {
+        RunView {
+            run: pool.run(),
+            machine: pool.name.clone(),
+            label: pool.label.clone(),
+            runs: pool.run_ids().iter().map(|s| s.to_string()).collect(),
+            apart: pool.apart.clone(),
+            bandwidths: pool.bandwidths.clone(),
+            basis: self.basis,
+            coverage: self.coverage,
+            models: self.models,
+            comparisons: self.comparisons,
+            problems: self.problems,
+            completeness: self.completeness,
+            verdict: self.verdict,
+            page_cache: self.page_cache,
+            repetitions: self.repetitions,
+            gpu: self.gpu,
+        }
+    }
 }
 
 impl RunView<'_> {
@@ -242,6 +328,39 @@ pub fn ordered_models(run: &StoredRun) -> Vec<(String, Role)> {
         push(m, Role::Other);
     }
     out
+}
+
+/// The measured repetitions per round that decode and prefill samples stored, each
+/// sorted without repeats.
+fn repetitions_seen(records: &[Record]) -> RepetitionsSeen {
+    let mut r = RepetitionsSeen::default();
+    for rec in records {
+        let (seen, n) = match &rec.body {
+            Body::Decode(d) => (&mut r.decode, d.repetitions),
+            Body::Prefill(p) => (&mut r.prefill, p.repetitions),
+            _ => continue,
+        };
+        if !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    r.decode.sort_unstable();
+    r.prefill.sort_unstable();
+    r
+}
+
+fn page_cache_counts(records: &[Record]) -> PageCacheCounts {
+    let mut c = PageCacheCounts::default();
+    for r in records {
+        if let Body::Memory(m) = &r.body {
+            match &m.page_cache {
+                Some(Settle::Settled) => c.settled += 1,
+                Some(Settle::ReadBack { .. }) => c.read_back += 1,
+                None => c.unknown += 1,
+            }
+        }
+    }
+    c
 }
 
 /// Round counts beyond this are not simulated for the methodology (the simulation grows
@@ -272,11 +391,13 @@ pub fn twins(run: &StoredRun) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Build the view of one pool; `machines`: every machine label the report covers (for
-/// the device-matrix deliverable).
-pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
+/// Compute everything the view of `pool` shows from its runs' samples; `machines`:
+/// every machine label the report covers (for the device-matrix deliverable).
+pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
     let run = pool.run();
-    let models: Vec<ModelView> = ordered_models(run)
+    let ordered = ordered_models(run);
+    let model_ids: Vec<String> = ordered.iter().map(|(id, _)| id.clone()).collect();
+    let models: Vec<ModelView> = ordered
         .into_iter()
         .map(|(id, role)| model_view(run, &id, role))
         .collect();
@@ -302,21 +423,27 @@ pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
         contended: &contended,
     });
     let ids = pool.run_ids();
-    RunView {
-        run,
-        machine: pool.name.clone(),
-        label: pool.label.clone(),
-        runs: ids.iter().map(|s| s.to_string()).collect(),
-        apart: pool.apart.clone(),
-        bandwidths: pool.bandwidths.clone(),
-        basis: basis::basis(run, &ids),
+    let gpu = gpu::gpu_view(run, &model_ids);
+    let mut basis = basis::basis(run, &ids);
+    basis.offload = gpu::with_records(basis.offload, &gpu);
+    Summary {
+        basis,
         coverage: coverage_at(run.meta.rounds as usize),
         problems: problems(run),
+        page_cache: page_cache_counts(&run.records),
+        repetitions: repetitions_seen(&run.records),
         models,
         comparisons,
         completeness,
         verdict,
+        gpu,
     }
+}
+
+/// Build the view of one pool; `machines`: every machine label the report covers (for
+/// the device-matrix deliverable).
+pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
+    summarise(pool, machines).attach(pool)
 }
 
 /// The criterion (absolute, on the candidate) whose target a latency chart draws.

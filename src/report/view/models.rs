@@ -72,6 +72,7 @@ pub(super) fn latency_row(
 ) -> Option<LatencyRow> {
     let rounds = rounds_of(records, metric, model)?;
     let values = stats::sorted(&rounds.pooled());
+    let max = *values.last()?;
     let q = Quantization::for_unit(metric.unit());
     let pct = [50.0, 95.0, 99.0]
         .into_iter()
@@ -95,8 +96,21 @@ pub(super) fn latency_row(
         n: values.len(),
         rounds: rounds.n_rounds(),
         pct,
-        values,
+        max,
+        values: cdf_points(values, CDF_POINTS),
     })
+}
+
+/// At most `max` (≥ 2) evenly spaced order statistics of `sorted`, the first and the last
+/// included; `sorted` itself when it is not longer.
+pub fn cdf_points(sorted: Vec<f64>, max: usize) -> Vec<f64> {
+    let n = sorted.len();
+    if n <= max || max < 2 {
+        return sorted;
+    }
+    (0..max)
+        .map(|i| sorted[(i * (n - 1) + (max - 1) / 2) / (max - 1)])
+        .collect()
 }
 
 pub(super) fn memory_view(records: &[Record], model: &str) -> Option<MemoryView> {
@@ -111,12 +125,36 @@ pub(super) fn memory_view(records: &[Record], model: &str) -> Option<MemoryView>
                 Body::Memory(m) => Some((m.model_file_bytes, m.use_mmap)),
                 _ => None,
             })?;
+    let mine = || {
+        records
+            .iter()
+            .filter(|r| r.model == model)
+            .filter_map(|r| match &r.body {
+                Body::Memory(m) => Some(m),
+                _ => None,
+            })
+    };
+    let platform = if mine().any(|m| m.counted_bytes() != m.peak_rss_bytes) {
+        let rounds = rounds_of(records, MetricName::PeakBytes, model)?;
+        let est = stats::pooled(&rounds, Stat::Median, Quantization::for_unit("bytes")).ok()?;
+        let mut sources: Vec<String> = Vec::new();
+        for m in mine() {
+            let s = m.peak_source.clone().unwrap_or_else(|| m.source.clone());
+            if !sources.contains(&s) {
+                sources.push(s);
+            }
+        }
+        Some((est, sources))
+    } else {
+        None
+    };
     Some(MemoryView {
         peak,
         min: *all.first()?,
         max: *all.last()?,
         file_bytes,
         use_mmap,
+        platform,
     })
 }
 
