@@ -105,6 +105,16 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
             .iter()
             .map(|m| (m.id.clone(), loaded.settings_for(&m.id)))
             .collect(),
+        files: ready
+            .iter()
+            .filter_map(|m| {
+                let facts = store::FileFacts {
+                    n_params: m.n_params?,
+                    quant: m.quant.clone()?,
+                };
+                Some((m.id.clone(), facts))
+            })
+            .collect(),
         suite_path: Some(suite_path.clone()),
         models_path: Some(args.models.clone()),
     };

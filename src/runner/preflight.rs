@@ -32,11 +32,9 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
             // A served model: no GGUF to check here (`path`, when given, is optional).
             match http_server::preflight(entry, &base) {
                 Ok(()) => ready.push(ReadyModel {
-                    path: entry.resolved_path(&base).unwrap_or_default(),
-                    id,
-                    twin_of: None,
                     base_model: (entry.instruct == Some(false))
                         .then(|| "models.toml marks it `instruct = false`".to_string()),
+                    ..ReadyModel::at(&id, entry.resolved_path(&base).unwrap_or_default())
                 }),
                 Err(e) => problems.push(Problem {
                     model: id,
@@ -62,12 +60,25 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
             });
             continue;
         }
+        let quant_paths = match swept_quants(loaded, entry, &base) {
+            Ok(q) => q,
+            Err(e) => {
+                problems.push(Problem {
+                    model: id,
+                    message: format!("{e:#}"),
+                });
+                continue;
+            }
+        };
         match check_file(&path, entry.sha256.as_deref()) {
             Ok(info) => ready.push(ReadyModel {
                 id,
                 path,
                 base_model: base_model(entry.instruct, &info),
                 twin_of: info.twin.map(|t| t.of),
+                n_params: Some(info.n_params),
+                quant: Some(info.quant),
+                quant_paths,
             }),
             Err(e) if !path.exists() => problems.push(Problem {
                 model: id,
@@ -115,6 +126,45 @@ pub fn base_model(instruct: Option<bool>, info: &crate::gguf::GgufInfo) -> Optio
                 .map_or("unset".into(), |n| format!("\"{n}\""))
         )
     })
+}
+
+/// The twins of the other quantizations the suite's sweeps list, made when missing: a
+/// model file has one quantization, so a file (not a twin) has none.
+fn swept_quants(
+    loaded: &Loaded,
+    entry: &crate::config::ModelEntry,
+    base: &Path,
+) -> Result<Vec<(String, std::path::PathBuf)>> {
+    if !entry.is_twin() {
+        return Ok(Vec::new());
+    }
+    let mut quants: Vec<String> = Vec::new();
+    let backend = loaded.suite.backend.sweep.as_ref();
+    for w in &loaded.suite.workloads {
+        for q in w.sweep(backend).map(|s| s.quant.as_slice()).unwrap_or(&[]) {
+            let named = entry
+                .quant
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(q));
+            if !named && !quants.iter().any(|x| x.eq_ignore_ascii_case(q)) {
+                quants.push(q.clone());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for q in quants {
+        let twin = crate::config::ModelEntry {
+            quant: Some(q.clone()),
+            ..entry.clone()
+        };
+        let Some(path) = twin.resolved_path(base) else {
+            continue;
+        };
+        crate::twin::ensure(&twin, &path)
+            .with_context(|| format!("the {q} twin a sweep asks for"))?;
+        out.push((q, path));
+    }
+    Ok(out)
 }
 
 /// Is `path` a readable, complete GGUF (with the pinned sha256, when given)? Its header.

@@ -96,11 +96,22 @@ pub struct RunMeta {
     /// The backend settings each model ran with (threads resolved to a number).
     #[serde(default)]
     pub settings: std::collections::BTreeMap<String, crate::config::Resolved>,
+    /// Each model file's parameters (the sum of its tensors' element counts) and
+    /// quantization, read from its GGUF at pre-flight: a model's size in the report.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub files: std::collections::BTreeMap<String, FileFacts>,
     /// Where the suite and models.toml were read from (for `--resume`).
     #[serde(default)]
     pub suite_path: Option<PathBuf>,
     #[serde(default)]
     pub models_path: Option<PathBuf>,
+}
+
+/// What a model's GGUF header says about its size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFacts {
+    pub n_params: u64,
+    pub quant: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -168,6 +168,10 @@ fn open_line_reason(c: &CriterionResult) -> String {
             Some(i) => format!("{} straddles it", interval_text(i, &c.unit)),
             None => "its interval straddles it".into(),
         },
+        (_, Some(_)) if c.noisy_host => format!(
+            "it rests on samples from a busy host ({})",
+            c.note.as_deref().unwrap_or("noisy host")
+        ),
         (_, Some(e)) => format!(
             "no interval to judge it ({})",
             e.no_interval.as_deref().unwrap_or("none computed")

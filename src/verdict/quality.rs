@@ -20,9 +20,17 @@ pub(super) fn estimate(
     metric: MetricName,
 ) -> Result<Estimate, String> {
     let s = &inputs.suite.suite;
-    let mut models = vec![s.candidate.as_str()];
+    if let Some(at) = &c.at {
+        return Err(format!(
+            "quality is measured at the named point only, not at {}",
+            at.label()
+        ));
+    }
+    let candidate = c.candidate.as_deref().unwrap_or(&s.candidate);
+    let baseline = c.baseline.as_deref().unwrap_or(&s.baseline);
+    let mut models = vec![candidate];
     if c.vs != Versus::Absolute {
-        models.push(s.baseline.as_str());
+        models.push(baseline);
     }
     for m in &models {
         if let Some(why) = inputs.absent(metric, m) {
@@ -31,10 +39,10 @@ pub(super) fn estimate(
     }
     let records = inputs.records;
     let est = match c.vs {
-        Versus::Absolute => quality::estimate(metric, records, &s.candidate),
-        Versus::Baseline => quality::versus(metric, records, &s.candidate, &s.baseline, How::Ratio),
+        Versus::Absolute => quality::estimate(metric, records, candidate),
+        Versus::Baseline => quality::versus(metric, records, candidate, baseline, How::Ratio),
         Versus::BaselineDifference => {
-            quality::versus(metric, records, &s.candidate, &s.baseline, How::Difference)
+            quality::versus(metric, records, candidate, baseline, How::Difference)
         }
     };
     let Some(est) = est else {

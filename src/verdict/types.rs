@@ -7,11 +7,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::config::Suite;
+use crate::config::{Resolved, Suite};
 use crate::metric::MetricName;
 use crate::sample::{NotMeasured, Record};
 use crate::stats::Estimate;
-use crate::store::Skipped;
+use crate::store::{FileFacts, Skipped};
 
 /// The state of one criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -163,6 +163,9 @@ pub struct CriterionResult {
     pub baseline: Option<String>,
     pub op: String,
     pub target: f64,
+    /// The configuration judged when it is not the named point ("threads 1").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
     pub critical: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_go: Option<f64>,
@@ -267,11 +270,22 @@ pub struct Inputs<'a> {
     /// Metrics a model cannot have, and why (run.json `not_measured`: a twin's quality,
     /// a remote server's memory).
     pub not_measured: &'a [NotMeasured],
+    /// Each model's named settings and file (run.json), to find the records of a
+    /// criterion's `at`: a value equal to the named one is the named point. `None`: every
+    /// `at` value is taken as a sweep point.
+    pub named: Option<Named<'a>>,
     /// Models that are shape twins (run.json `twins`, or `twin` in models.toml): id → the
     /// architecture. Never guessed from names.
     pub twins: &'a BTreeMap<String, String>,
     /// Jobs that ran on a busy host (see `verdict::noise`); empty when none or unknown.
     pub contended: &'a [Contended],
+}
+
+/// The named point of each model of a run: its settings and its file's facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Named<'a> {
+    pub settings: &'a BTreeMap<String, Resolved>,
+    pub files: &'a BTreeMap<String, FileFacts>,
 }
 
 impl Inputs<'_> {

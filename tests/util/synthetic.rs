@@ -38,6 +38,7 @@ pub fn round_records(model: usize, round: u32, per_round: usize, seed: u64) -> V
     let rec = |body| Record {
         model: MODELS[model].into(),
         round,
+        point: Default::default(),
         body,
     };
     let mut v = Vec::with_capacity(per_round);
@@ -63,6 +64,7 @@ pub fn round_records(model: usize, round: u32, per_round: usize, seed: u64) -> V
             n_batch: 256,
             elapsed_ms: 100.0,
             tokens_per_s: speed * 5000.0 * wobble(k + rep * 11 + 3),
+            ttft_ms: None,
             note: None,
             repetition: rep as u32,
             repetitions: 10,
@@ -150,6 +152,7 @@ pub fn write_run_with(
         twins: Default::default(),
         base_models: Default::default(),
         settings: Default::default(),
+        files: Default::default(),
         inputs: Vec::new(),
         suite_path: None,
         models_path: None,
@@ -165,6 +168,7 @@ pub fn write_run_with(
         arch: "x86_64".into(),
         lfmbench_version: env!("CARGO_PKG_VERSION").into(),
         memory_bandwidth_gbps: Some(30.0),
+        virtualization: None,
     };
     let mut w = RunWriter::create(out, meta, &suite, &models, &host).expect("run folder");
     w.write_json("engine.json", &serde_json::json!({"backend": "synthetic"}))

@@ -1,5 +1,6 @@
 //! What each figure shows, taken from the run's view: the data of the throughput,
-//! memory, cold start and latency charts, with their titles and alt texts. No drawing.
+//! memory, cold start and latency charts, with their titles and alt texts, then the curve
+//! figures of [`super::sweeps`]. No drawing.
 
 use crate::metric::MetricName;
 use crate::report::view::{ModelView, Pct, RunView};
@@ -31,6 +32,8 @@ pub enum Figure {
         left_out: Vec<String>,
         decode_label: String,
     },
+    /// Curve panels side by side (the sweeps, sustained load, model size).
+    Panels(Vec<super::curve::Panel>),
 }
 
 /// One model in the speed-against-quality figure.
@@ -77,6 +80,9 @@ fn throughput_groups(models: &[ModelView], decode: bool) -> Vec<Group> {
                     let label = match (r.metric, decode) {
                         (MetricName::DecodeTokensPerS { depth }, true) => format!("depth {depth}"),
                         (MetricName::PrefillTokensPerS, false) => "prefill".to_string(),
+                        (MetricName::PrefillAtTokensPerS { tokens }, false) => {
+                            format!("{tokens} tokens")
+                        }
                         _ => return None,
                     };
                     Some((
@@ -281,5 +287,10 @@ pub fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
             },
         ));
     }
+    out.extend(
+        super::sweeps::sweep_figures(v)
+            .into_iter()
+            .map(|(stem, title, alt, panels)| (stem, title, alt, Figure::Panels(panels))),
+    );
     out
 }

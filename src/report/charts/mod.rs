@@ -1,7 +1,8 @@
 //! The report's figures, drawn with plotters into SVG and PNG bytes (the caller writes
-//! the files): which figures a run has ([`figures`]), one drawing function per figure
-//! ([`bars`], [`latency`], [`memory`], [`cold_start`], [`quality`]) each generic over the backend, so
-//! SVG and PNG always show the same thing, and their shared look ([`style`]).
+//! the files): which figures a run has ([`figures`], the curves' in [`sweeps`]), one
+//! drawing function per figure ([`bars`], [`latency`], [`memory`], [`cold_start`],
+//! [`quality`], and [`curve`] for every curve panel) each generic over the backend, so SVG
+//! and PNG always show the same thing, and their shared look ([`style`]).
 //!
 //! Sizes are fixed (960 × 540) and the font is embedded ([`font`]), so a chart is the same
 //! bytes on every machine — no system font lookup, which also makes PNG text work on a
@@ -9,6 +10,7 @@
 
 mod bars;
 mod cold_start;
+mod curve;
 mod figures;
 mod font;
 mod glyphs;
@@ -16,6 +18,7 @@ mod latency;
 mod memory;
 mod quality;
 mod style;
+mod sweeps;
 
 use std::error::Error;
 
@@ -62,6 +65,14 @@ pub const STEMS: &[&str] = &[
     "ttft",
     "itl",
     "speed_quality",
+    "depth_ratio",
+    "depth",
+    "prompt_length",
+    "threads",
+    "n_batch",
+    "quant",
+    "sustained",
+    "model_size",
 ];
 
 /// Render every chart of one run; file stems get `prefix` (empty for a single run).
@@ -141,6 +152,13 @@ where
             left_out,
             decode_label,
         } => speed_quality(&body, points, left_out, decode_label)?,
+        Figure::Panels(panels) => {
+            let n = panels.len().max(1);
+            let areas = body.split_evenly((1, n));
+            for (area, p) in areas.iter().zip(panels) {
+                curve::panel(area, p)?;
+            }
+        }
     }
     Ok(())
 }

@@ -45,6 +45,14 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         ),
         ("Read bandwidth", bandwidth(v)),
         ("OS", format!("{} (kernel {})", host.os, host.kernel)),
+        (
+            "Virtual machine",
+            match host.virtualization.as_deref() {
+                None => "not recorded".into(),
+                Some("none") => "no (nothing says so)".into(),
+                Some(v) => format!("yes: {v}"),
+            },
+        ),
         ("Architecture", host.arch.clone()),
         ("lfmbench", host.lfmbench_version.clone()),
         (
@@ -102,27 +110,44 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         let _ = writeln!(out, "- Override for {}", cell(&o));
     }
     let _ = writeln!(out, "Workloads of the suite, as run:\n");
+    // How the run really ran (runs before per-depth processes and first tokens did not).
+    let (per_depth, first_token) = (v.curves.per_depth_processes, v.curves.first_token);
     for w in &v.run.suite.workloads {
-        let text = match w {
+        let list = |v: &[u32]| {
+            v.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut text = match w {
             crate::config::Workload::Decode {
                 tokens,
                 depths,
                 repetitions,
+                ..
             } => format!(
-                "decode: {tokens} tokens one at a time at depth {}; {}",
-                depths
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                "decode: {tokens} tokens one at a time at depth {}{}; {}",
+                list(depths),
+                if depths.len() > 1 && per_depth {
+                    " (each depth in a process of its own, its context sized to depth + tokens)"
+                } else {
+                    ""
+                },
                 repetitions_text(&v.repetitions.decode, *repetitions)
             ),
             crate::config::Workload::Prefill {
                 tokens,
                 repetitions,
+                ..
             } => {
                 format!(
-                    "prefill: {tokens} prompt tokens; {}",
+                    "prefill: {} prompt tokens{}; {}",
+                    list(tokens.values()),
+                    if first_token {
+                        ", then the first token"
+                    } else {
+                        ""
+                    },
                     repetitions_text(&v.repetitions.prefill, *repetitions)
                 )
             }
@@ -176,7 +201,42 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
                     "once per model"
                 }
             ),
+            crate::config::Workload::Sustained {
+                duration_s,
+                window_s,
+                cooldown_s,
+                chunk,
+                rounds,
+                models,
+            } => format!(
+                "sustained: {duration_s} s of decode without a pause in windows of {window_s} s after {cooldown_s} s idle, context restarted every {chunk} tokens, in the first {rounds} round(s), for {}",
+                if models.is_empty() {
+                    "every model".to_string()
+                } else {
+                    models
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
         };
+        if let Some(sw) = w.sweep(b.sweep.as_ref()) {
+            let mut parts = Vec::new();
+            if !sw.threads.is_empty() {
+                parts.push(format!("threads {}", list(&sw.threads)));
+            }
+            if !sw.n_batch.is_empty() {
+                parts.push(format!("n_batch {}", list(&sw.n_batch)));
+            }
+            if !sw.quant.is_empty() {
+                parts.push(format!("quant {}", sw.quant.join(", ")));
+            }
+            text.push_str(&format!(
+                "; swept over {} (each alone, the rest at the named point)",
+                parts.join("; ")
+            ));
+        }
         let _ = writeln!(out, "- {text}");
     }
     out.push('\n');

@@ -134,6 +134,21 @@ pub(super) fn methodology(out: &mut String, views: &[RunView<'_>]) {
         out,
         "- **Prefill** (`prefill.tokens_per_s`): a synthetic prompt of the given length evaluated in batches of n_batch (llama-bench `pp`), tokens ÷ wall time."
     );
+    if views
+        .iter()
+        .any(|v| crate::report::view::curves::has_sweeps(v.run))
+    {
+        let _ = writeln!(
+            out,
+            "- **Sweeps.** A decode with several depths runs each depth in a bench process of its own whose context is sized to depth + tokens, so its peak RSS is the memory of that depth (`memory@D.peak_rss_bytes`); a prefill with several lengths also times the first token after each (`prefill@N.ttft_ms`). A swept backend setting (threads, n_batch, quant) varies alone around the named point (the suite's `[backend]` and each model's own file), each value in a bench process of its own in every round, interleaved like every other job; a twin is generated once per swept quantization, a model file has only its own. Ratios along a sweep are paired by round at each point; a gate is crossed where the ratio's whole interval is on its passing side."
+        );
+    }
+    if views.iter().any(|v| v.sustained.is_some()) {
+        let _ = writeln!(
+            out,
+            "- **Sustained load** (`sustained.*`): after the stated idle time, a process of its own decodes without a pause for the stated duration, restarting its context every `chunk` tokens; the last contexts are cut to what the measured rate fits in the time left; every token's timestamp is counted into its window, and tokens after the end are not counted. At each window's end it reads the CPU clock (cpufreq `scaling_cur_freq`, else /proc/cpuinfo) and the hottest sensor (thermal zones, else hwmon) where the OS shows them. `sustained.ratio` = median window rate of the last minute ÷ that of the first (half the run each when shorter than two minutes), per round. The host records whether it is a VM (`systemd-detect-virt --vm`, the `hypervisor` CPU flag, the DMI vendor): a VM cannot show thermal throttling."
+        );
+    }
     let _ = writeln!(
         out,
         "- **Chat** (`chat.*`): each prompt through the model's own chat template (or the catalogue's fallback), greedy, at most max_tokens; TTFT, the gaps between tokens and end-to-end time are timestamps of each token as it becomes available. A zero-token answer is invalid and left out of every latency; `integration.valid_fraction` is the share of valid answers."

@@ -4,9 +4,10 @@
 //! This file puts the document together ([`render`]) and writes each machine's opening
 //! lines; every section is its own file, named after its heading: `verdict` (one verdict
 //! line per machine with what it rests on, the criteria, their definitions once),
-//! `device_matrix` (several machines), then per machine `results`, `comparisons`,
-//! `charts`, `memory`, `roofline`, `cold_start`, `latency`, `quality`, `validity`, `twins`,
-//! `environment`, `deliverables` (the plan's week-4 deliverables), and last, once, `methodology`.
+//! `device_matrix` (several machines), then per machine `results`, `comparisons` (with the
+//! suite's further pairs), `charts`, `curves` (the sweeps), `sustained`, `size`, `memory`,
+//! `roofline`, `cold_start`, `latency`, `quality`, `validity`, `twins`, `environment`,
+//! `deliverables` (the plan's week-4 deliverables), and last, once, `methodology`.
 //! `text` holds the cell and number formatting they share; `gpu` the GPU's words that the
 //! verdict line's basis does not carry (devices, layers, bytes per device) and the label
 //! "GPU requested, not used: …" that the device matrix and the environment both show.
@@ -14,6 +15,7 @@
 mod charts;
 mod cold_start;
 mod comparisons;
+mod curves;
 mod deliverables;
 mod device_matrix;
 mod environment;
@@ -24,6 +26,8 @@ mod methodology;
 mod quality;
 mod results;
 mod roofline;
+mod size;
+mod sustained;
 mod text;
 mod twins;
 mod validity;
@@ -34,6 +38,7 @@ use std::fmt::Write;
 use self::charts::charts_section;
 use self::cold_start::cold_start;
 use self::comparisons::comparisons;
+use self::curves::curves;
 use self::deliverables::deliverables;
 use self::device_matrix::device_matrix;
 use self::environment::environment;
@@ -43,6 +48,8 @@ use self::methodology::methodology;
 use self::quality::quality;
 use self::results::per_model;
 use self::roofline::roofline;
+use self::size::size;
+use self::sustained::sustained;
 use self::text::{cell, heading};
 use self::twins::twins;
 use self::validity::validity;
@@ -127,6 +134,9 @@ fn run_sections(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: usize
     per_model(out, v, h);
     comparisons(out, v, h);
     charts_section(out, charts, h);
+    curves(out, v, charts, h);
+    sustained(out, v, charts, h);
+    size(out, v, charts, h);
     memory(out, v, charts, h);
     roofline(out, v, h);
     cold_start(out, v, charts, h);

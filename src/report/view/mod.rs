@@ -13,9 +13,12 @@
 mod basis;
 mod checks;
 mod comparisons;
+pub mod curves;
 mod gpu;
 mod models;
 mod quality;
+mod size;
+mod sustained;
 
 use std::collections::BTreeMap;
 
@@ -29,10 +32,13 @@ pub use basis::{Basis, Offload, Quiet, engine_text, isa_text};
 pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
+pub use curves::Curves;
 pub use gpu::{GpuView, Layers, ModelGpu};
 use models::model_view;
 pub use models::{cdf_points, metric_list};
 pub use quality::{QualityView, TextFacts, WrongAnswer};
+pub use size::SizeRow;
+pub use sustained::{SustainedModel, SustainedView};
 
 /// What a model is in its suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -253,6 +259,12 @@ pub struct RunView<'a> {
     pub coverage: Vec<stats::coverage::CoverageRow>,
     pub models: Vec<ModelView>,
     pub comparisons: Vec<Comparison>,
+    /// The suite's further pairs (`pairs`): (candidate, its comparison with the other).
+    pub pairs: Vec<(String, Comparison)>,
+    pub curves: Curves,
+    pub sustained: Option<SustainedView>,
+    /// Every model whose file's size was recorded, smallest first.
+    pub sizes: Vec<SizeRow>,
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
@@ -270,6 +282,10 @@ pub struct Summary {
     pub coverage: Vec<stats::coverage::CoverageRow>,
     pub models: Vec<ModelView>,
     pub comparisons: Vec<Comparison>,
+    pub pairs: Vec<(String, Comparison)>,
+    pub curves: Curves,
+    pub sustained: Option<SustainedView>,
+    pub sizes: Vec<SizeRow>,
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
@@ -293,6 +309,10 @@ impl Summary {
             coverage: self.coverage,
             models: self.models,
             comparisons: self.comparisons,
+            pairs: self.pairs,
+            curves: self.curves,
+            sustained: self.sustained,
+            sizes: self.sizes,
             problems: self.problems,
             completeness: self.completeness,
             verdict: self.verdict,
@@ -412,6 +432,20 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
     let completeness = completeness(run, &models, &comparisons, machines);
     let twins = twins(run);
     let contended = verdict::noise::contended_jobs(&run.jobs);
+    let pairs = curves::pairs(run)
+        .into_iter()
+        .skip_while(|(a, b)| *a == run.suite.suite.candidate && *b == run.suite.suite.baseline)
+        .filter_map(|(a, b)| {
+            let (x, y) = (
+                models.iter().find(|m| m.id == a)?,
+                models.iter().find(|m| m.id == b)?,
+            );
+            Some((a.clone(), comparison(run, x, y)))
+        })
+        .collect();
+    let curves = curves::curves(run, &models);
+    let sustained = sustained::sustained(run, &models);
+    let sizes = size::size_rows(run, &models);
     let verdict = verdict::evaluate(&verdict::Inputs {
         suite: &run.suite,
         records: &run.records,
@@ -421,6 +455,10 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
         not_measured: &run.meta.not_measured,
         twins: &twins,
         contended: &contended,
+        named: Some(verdict::Named {
+            settings: &run.meta.settings,
+            files: &run.meta.files,
+        }),
     });
     let ids = pool.run_ids();
     let gpu = gpu::gpu_view(run, &model_ids);
@@ -432,8 +470,12 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
         problems: problems(run),
         page_cache: page_cache_counts(&run.records),
         repetitions: repetitions_seen(&run.records),
-        models,
         comparisons,
+        pairs,
+        curves,
+        sustained,
+        sizes,
+        models,
         completeness,
         verdict,
         gpu,

@@ -15,8 +15,23 @@ pub fn metric_list(records: &[Record]) -> Vec<(MetricName, String)> {
             )
         })
         .collect();
+    v.extend(
+        crate::metric::prefill_metrics(records)
+            .into_iter()
+            .map(|m| {
+                let label = match m {
+                    MetricName::PrefillAtTokensPerS { tokens } => {
+                        format!("prefill tok/s, {tokens} tokens")
+                    }
+                    MetricName::PrefillTtftMs { tokens } => {
+                        format!("TTFT ms, {tokens}-token prompt")
+                    }
+                    _ => "prefill tok/s".to_string(),
+                };
+                (m, label)
+            }),
+    );
     v.extend([
-        (MetricName::PrefillTokensPerS, "prefill tok/s".to_string()),
         (MetricName::ChatTtftMs, "chat TTFT ms".to_string()),
         (MetricName::ChatItlMs, "chat inter-token ms".to_string()),
         (MetricName::ChatE2eMs, "chat end-to-end ms".to_string()),
@@ -33,6 +48,14 @@ pub fn metric_list(records: &[Record]) -> Vec<(MetricName, String)> {
             "start ms (cache warm)".to_string(),
         ),
         (MetricName::PeakRssBytes, "peak RSS".to_string()),
+        (
+            MetricName::SustainedTokensPerS,
+            "sustained decode tok/s (all windows)".to_string(),
+        ),
+        (
+            MetricName::SustainedRatio,
+            "sustained ratio (last ÷ first)".to_string(),
+        ),
     ]);
     v
 }

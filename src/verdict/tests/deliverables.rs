@@ -23,6 +23,7 @@ fn decide_docs(done: Option<&Completeness>) -> CriterionResult {
         twins: &no_twins(),
         contended: &[],
         not_measured: &[],
+        named: None,
     })
     .criteria[0]
         .clone()

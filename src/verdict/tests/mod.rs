@@ -38,6 +38,7 @@ fn decode(model: &str, round: u32, tps: f64) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Decode(DecodeSample {
             depth: 0,
             note: None,
@@ -57,6 +58,7 @@ fn memory(model: &str, round: u32, bytes: u64) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Memory(MemorySample {
             peak_rss_bytes: bytes,
             source: "test".into(),
@@ -72,6 +74,7 @@ fn chat(model: &str, round: u32, ttft: f64, n: u32) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Chat(ChatSample {
             prompt_index: 0,
             note: None,
@@ -97,6 +100,7 @@ fn failure(model: &str, round: u32) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Failure(FailureRecord {
             stage: "bench".into(),
             reason: "killed by signal 11".into(),
@@ -156,6 +160,7 @@ fn run_with_twins(suite: &Suite, records: &[Record], twins: &BTreeMap<String, St
         twins,
         contended: &[],
         not_measured: &[],
+        named: None,
     })
 }
 
@@ -290,6 +295,7 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
         twins: &no_twins(),
         contended: &[],
         not_measured: &[],
+        named: None,
     });
     assert_eq!(v.criteria[0].state, State::NotMeasured);
     assert!(
@@ -413,6 +419,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
             v.push(Record {
                 model: c.clone(),
                 round: r,
+                point: Default::default(),
                 body: Body::ColdStart(ColdStartSample {
                     page_cache: PageCache::Dropped,
                     resident_before: Some(0.0),
@@ -438,6 +445,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
             twins: &no_twins(),
             contended: &[],
             not_measured: &[],
+            named: None,
         })
     };
     let v = decide(&build(2.5));
@@ -510,6 +518,7 @@ fn run_busy(suite: &Suite, records: &[Record], contended: &[noise::Contended]) -
         twins: &no_twins(),
         contended,
         not_measured: &[],
+        named: None,
     })
 }
 

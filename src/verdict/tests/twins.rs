@@ -122,6 +122,7 @@ prompts = ["p"]
         twins: &no_twins(),
         contended: &[],
         not_measured: &[],
+        named: None,
     });
     assert_eq!(
         v.criteria[0].state,
