@@ -16,6 +16,7 @@ mod comparisons;
 pub mod curves;
 mod gpu;
 mod models;
+mod quality;
 mod size;
 mod sustained;
 
@@ -35,6 +36,7 @@ pub use curves::Curves;
 pub use gpu::{GpuView, Layers, ModelGpu};
 use models::model_view;
 pub use models::{cdf_points, metric_list};
+pub use quality::{QualityView, TextFacts, WrongAnswer};
 pub use size::SizeRow;
 pub use sustained::{SustainedModel, SustainedView};
 
@@ -175,6 +177,8 @@ pub struct ModelView {
     /// How samples were taken where a backend says so (e.g. the http backend's source of
     /// a rate: the server's own timings or the stream), each distinct note once.
     pub notes: Vec<String>,
+    /// Correct answers, bits per byte, base model or not, and what cannot be measured.
+    pub quality: QualityView,
 }
 
 impl ModelView {
@@ -451,6 +455,7 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
         models: &run.meta.models,
         skipped: &run.meta.skipped,
         completeness: Some(&completeness),
+        not_measured: &run.meta.not_measured,
         twins: &twins,
         contended: &contended,
         named: Some(verdict::Named {
