@@ -264,8 +264,8 @@ fn server_down_fails_each_workload_with_connection_refused() {
     let (_dir, run) = run_against(port, "");
     assert_eq!(
         run.status,
-        Some(0),
-        "a run with failed samples still completes: {}",
+        Some(5),
+        "a run with failed samples completes, and exits 5 since it measured nothing: {}",
         run.stderr
     );
     for m in ["a", "b"] {
@@ -368,7 +368,7 @@ fn a_started_server_that_exits_early_fails_with_its_output() {
     let extra =
         ", start_command = [\"sh\", \"-c\", \"echo 'error: model file is corrupt' >&2; exit 3\"]";
     let (_dir, run) = run_against(port, extra);
-    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.status, Some(5), "measured nothing: {}", run.stderr);
     let f = run.failures("a");
     for stage in ["cold_start", "cold_start_warm", "bench"] {
         let (_, reason) = f
