@@ -76,6 +76,8 @@ fn valid_measurement(b: &Body) -> bool {
         Body::Chat(c) => c.valid,
         Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) => true,
         Body::Sustained(w) => w.tokens > 0,
+        Body::Answer(a) => a.valid,
+        Body::Perplexity(p) => !p.windows.is_empty(),
         Body::Failure(_) | Body::Offload(_) => false,
     }
 }
