@@ -2,6 +2,7 @@
 //! the line and the fix, then cross-checked against each other.
 
 pub mod ca_file;
+pub mod device;
 pub mod endpoint;
 mod error;
 pub mod models;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use error::strsim_distance;
 pub use error::{ConfigError, line_col, parse_toml};
 pub use models::{BackendKind, ModelEntry, ModelsFile};
+pub use device::{DeviceClass, DeviceMatch, Devices};
 pub use suite::{Criterion, Decision, Op, Suite, Versus, Workload};
 
 /// Backend settings: the suite's `[backend]` defaults, a model's `overrides`.
@@ -460,31 +462,9 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
         }
     }
     for c in &l.suite.criteria {
-        if let Err(msg) = crate::metric::MetricName::parse(&c.metric) {
-            return Err(
-                ConfigError::new(p, format!("criterion `{}`: {msg}", c.name))
-                    .at_text(t, &format!("\"{}\"", c.metric))
-                    .help(format!(
-                        "known metrics: {}",
-                        crate::metric::KNOWN.join(", ")
-                    )),
-            );
-        }
-        if crate::metric::Stat::parse(&c.stat).is_none() {
-            return Err(ConfigError::new(
-                p,
-                format!("criterion `{}`: unknown stat `{}`", c.name, c.stat),
-            )
-            .at_text(t, &format!("\"{}\"", c.stat))
-            .help("use one of: median, mean, p50, p90, p95, p99, min, max"));
-        }
-        if !c.target.is_finite() {
-            return Err(ConfigError::new(
-                p,
-                format!("criterion `{}`: target is not a finite number", c.name),
-            ));
-        }
+        check_criterion(p, t, c)?;
     }
+    device::validate(p, t, &l.suite.devices, Some(&l.suite.criteria))?;
     if let Some(d) = &l.suite.decision {
         let n = l.suite.criteria.len() as u32;
         if d.pass_at_least > n {
@@ -498,6 +478,35 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
             .at_text(t, "pass_at_least")
             .help("lower pass_at_least or add criteria"));
         }
+    }
+    Ok(())
+}
+
+/// One criterion's metric, stat and target (the suite's, or a device class's).
+pub(crate) fn check_criterion(p: &Path, t: &str, c: &Criterion) -> Result<(), ConfigError> {
+    if let Err(msg) = crate::metric::MetricName::parse(&c.metric) {
+        return Err(
+            ConfigError::new(p, format!("criterion `{}`: {msg}", c.name))
+                .at_text(t, &format!("\"{}\"", c.metric))
+                .help(format!(
+                    "known metrics: {}",
+                    crate::metric::KNOWN.join(", ")
+                )),
+        );
+    }
+    if crate::metric::Stat::parse(&c.stat).is_none() {
+        return Err(ConfigError::new(
+            p,
+            format!("criterion `{}`: unknown stat `{}`", c.name, c.stat),
+        )
+        .at_text(t, &format!("\"{}\"", c.stat))
+        .help("use one of: median, mean, p50, p90, p95, p99, min, max"));
+    }
+    if !c.target.is_finite() {
+        return Err(ConfigError::new(
+            p,
+            format!("criterion `{}`: target is not a finite number", c.name),
+        ));
     }
     Ok(())
 }

@@ -18,6 +18,9 @@ pub struct Suite {
     pub criteria: Vec<Criterion>,
     #[serde(default)]
     pub decision: Option<Decision>,
+    /// Device classes with their own targets (`[[device]]`, see `config::device`).
+    #[serde(default, rename = "device", skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<super::device::DeviceClass>,
 }
 
 /// `[suite]`: identity, models and repetitions.
