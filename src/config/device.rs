@@ -185,9 +185,7 @@ impl DeviceMatch {
     /// A field that tells two rules apart, or `None` when the rules alone cannot (they
     /// overlap, or only a concrete machine can tell).
     fn apart_from(&self, o: &DeviceMatch) -> Option<&'static str> {
-        let differ = |a: &Option<String>, b: &Option<String>, norm: fn(&str) -> String| {
-            matches!((a, b), (Some(x), Some(y)) if norm(x) != norm(y))
-        };
+        let differ = |a: &Option<String>, b: &Option<String>, norm: fn(&str) -> String| matches!((a, b), (Some(x), Some(y)) if norm(x) != norm(y));
         if differ(&self.os, &o.os, |s| s.to_lowercase()) {
             return Some("os");
         }
@@ -288,7 +286,11 @@ impl Devices {
     }
 
     /// A machine matching several classes, as an error naming the file and their lines.
-    pub fn overlap_error(&self, machine: &str, hits: &[(&DeviceClass, Vec<String>)]) -> ConfigError {
+    pub fn overlap_error(
+        &self,
+        machine: &str,
+        hits: &[(&DeviceClass, Vec<String>)],
+    ) -> ConfigError {
         let names: Vec<String> = hits
             .iter()
             .map(|(c, why)| {
@@ -336,9 +338,7 @@ fn class_pos(text: &str, name: &str) -> Option<usize> {
 /// An error placed at `needle` inside the definition of class `class` (or at the class).
 fn at_in_class(mut e: ConfigError, text: &str, class: &str, needle: &str) -> ConfigError {
     if let Some(start) = class_pos(text, class) {
-        let pos = text[start..]
-            .find(needle)
-            .map_or(start, |p| start + p);
+        let pos = text[start..].find(needle).map_or(start, |p| start + p);
         let (l, c) = line_col(text, pos);
         e.line = Some(l);
         e.column = Some(c);
@@ -388,7 +388,10 @@ pub fn validate(
             return Err(at_in_class(
                 ConfigError::new(
                     file,
-                    format!("device class `{}`: an empty or invalid core or memory range", c.name),
+                    format!(
+                        "device class `{}`: an empty or invalid core or memory range",
+                        c.name
+                    ),
                 ),
                 text,
                 &c.name,
@@ -401,7 +404,10 @@ pub fn validate(
                 return Err(at_in_class(
                     ConfigError::new(
                         file,
-                        format!("device class `{}`: target of `{name}` is not a finite number", c.name),
+                        format!(
+                            "device class `{}`: target of `{name}` is not a finite number",
+                            c.name
+                        ),
                     ),
                     text,
                     &c.name,

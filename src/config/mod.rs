@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use device::{DeviceClass, DeviceMatch, Devices};
 use error::strsim_distance;
 pub use error::{ConfigError, line_col, parse_toml};
 pub use models::{BackendKind, ModelEntry, ModelsFile};
-pub use device::{DeviceClass, DeviceMatch, Devices};
 pub use suite::{Criterion, Decision, Op, Suite, Versus, Workload};
 
 /// Backend settings: the suite's `[backend]` defaults, a model's `overrides`.

@@ -46,13 +46,39 @@ pub fn pools(runs: &[StoredRun]) -> Vec<pool::Pool<'_>> {
 
 /// One view per pool; the device-matrix deliverable counts the pools' machine labels.
 pub fn views<'a>(pools: &'a [pool::Pool<'a>]) -> Vec<RunView<'a>> {
+    views_with(pools, None)
+}
+
+/// Each pool's machine against the device classes (`devices`: from `--devices`, else
+/// each run's own suite): class targets naming the run's criteria, and no machine in two
+/// classes. Run before [`views_with`], which takes the first class a machine matches.
+pub fn check_devices(
+    pools: &[pool::Pool<'_>],
+    devices: Option<&crate::config::Devices>,
+) -> Result<(), crate::config::ConfigError> {
+    for p in pools {
+        let run = p.run();
+        let d = view::device::classes_for(run, devices);
+        view::device::check(run, &d, &p.name)?;
+    }
+    Ok(())
+}
+
+/// [`views`] with device classes from `--devices` (`None`: each run's own suite's).
+pub fn views_with<'a>(
+    pools: &'a [pool::Pool<'a>],
+    devices: Option<&crate::config::Devices>,
+) -> Vec<RunView<'a>> {
     let mut labels: Vec<String> = Vec::new();
     for p in pools {
         if !labels.contains(&p.label) {
             labels.push(p.label.clone());
         }
     }
-    pools.iter().map(|p| view::build(p, &labels)).collect()
+    pools
+        .iter()
+        .map(|p| view::build(p, &labels, devices))
+        .collect()
 }
 
 /// Render the findings document and its charts (no I/O).
@@ -165,8 +191,13 @@ pub fn cli(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|d| store::load(d))
         .collect::<anyhow::Result<_>>()?;
+    let devices = match &args.devices {
+        Some(f) => Some(crate::config::device::load(f)?),
+        None => None,
+    };
     let pools = pools(&runs);
-    let views = views(&pools);
+    check_devices(&pools, devices.as_ref())?;
+    let views = views_with(&pools, devices.as_ref());
     let f = findings(&views)?;
     write(&f, &args.out)?;
     eprintln!(
@@ -187,6 +218,7 @@ pub fn after_run(
     fail_on: Option<FailOn>,
 ) -> anyhow::Result<ExitCode> {
     let pools = pools(std::slice::from_ref(run));
+    check_devices(&pools, None)?;
     let views = views(&pools);
     print_verdict(&views, format)?;
     eprintln!(

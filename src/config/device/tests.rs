@@ -19,11 +19,8 @@ fn host(os: &str, arch: &str, cpu: &str, cores: usize, gib: f64) -> Host {
 
 fn classes(text: &str) -> Result<Vec<DeviceClass>, ConfigError> {
     let f: DeviceFile = parse_toml(Path::new("s.toml"), text)?;
-    let crits: Vec<Criterion> = parse_toml::<Suite>(
-        Path::new("s.toml"),
-        &format!("{SUITE}\n{text}"),
-    )?
-    .criteria;
+    let crits: Vec<Criterion> =
+        parse_toml::<Suite>(Path::new("s.toml"), &format!("{SUITE}\n{text}"))?.criteria;
     validate(Path::new("s.toml"), text, &f.devices, Some(&crits))?;
     Ok(f.devices)
 }
@@ -67,7 +64,10 @@ fn a_rule_matches_with_reasons_or_names_the_first_mismatch() {
     let e = r.check(&small, &[]).expect_err("too little memory");
     assert!(e.contains("2.0 GiB") && e.contains("at least 4 GiB"), "{e}");
     let x86 = host("Debian GNU/Linux 12", "x86_64", "AMD EPYC", 2, 24.0);
-    assert_eq!(r.check(&x86, &[]).expect_err("arch"), "arch x86_64 is not arm64");
+    assert_eq!(
+        r.check(&x86, &[]).expect_err("arch"),
+        "arch x86_64 is not arm64"
+    );
     let gpu = DeviceMatch {
         gpu: Some("none".into()),
         ..DeviceMatch::default()
@@ -87,7 +87,10 @@ targets = { "Edge latncy" = 500.0 }
     let e = classes(text).expect_err("unknown name");
     assert_eq!(e.line, Some(5), "{e}");
     assert!(e.to_string().contains("`Edge latncy`"), "{e}");
-    assert!(e.to_string().contains("`Edge latency`"), "the help lists the names: {e}");
+    assert!(
+        e.to_string().contains("`Edge latency`"),
+        "the help lists the names: {e}"
+    );
 }
 
 #[test]
@@ -103,7 +106,8 @@ match = { arch = "aarch64", cpu = "Cortex-A76" }
 "#;
     let e = classes(overlap).expect_err("overlap");
     assert!(
-        e.to_string().contains("`arm` (line 3) and `pi` can match the same machine"),
+        e.to_string()
+            .contains("`arm` (line 3) and `pi` can match the same machine"),
         "{e}"
     );
     assert_eq!(e.line, Some(8), "at the second class's match: {e}");
@@ -122,7 +126,12 @@ match = { arch = "x86_64" }
 "#;
     assert_eq!(classes(apart).expect("disjoint").len(), 3);
     let empty = "[[device]]\nname = \"all\"\nmatch = {}\n";
-    assert!(classes(empty).expect_err("empty").message.contains("empty `match`"));
+    assert!(
+        classes(empty)
+            .expect_err("empty")
+            .message
+            .contains("empty `match`")
+    );
 }
 
 #[test]
@@ -144,10 +153,18 @@ target = 2147483648.0
     let suite: Suite = parse_toml(Path::new("s.toml"), SUITE).expect("suite");
     let s = c[0].apply(&suite);
     assert_eq!(s.criteria[0].target, 500.0);
-    assert_eq!(suite.criteria[0].target, 100.0, "the suite itself untouched");
+    assert_eq!(
+        suite.criteria[0].target, 100.0,
+        "the suite itself untouched"
+    );
     assert_eq!(s.criteria[1].name, "Edge RAM");
     let clash = text.replace("Edge RAM", "Edge latency");
-    assert!(classes(&clash).expect_err("clash").message.contains("already taken"));
+    assert!(
+        classes(&clash)
+            .expect_err("clash")
+            .message
+            .contains("already taken")
+    );
 }
 
 #[test]
@@ -158,7 +175,12 @@ fn the_phase0_suite_has_the_plans_classes_and_a_concrete_overlap_is_named() {
     let names: Vec<&str> = l.suite.devices.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(
         names,
-        ["apple-m3-laptop", "raspberry-pi-5", "iphone-class", "x86-laptop-or-server"]
+        [
+            "apple-m3-laptop",
+            "raspberry-pi-5",
+            "iphone-class",
+            "x86-laptop-or-server"
+        ]
     );
     let d = Devices {
         file: root.join("suites/phase0.toml"),
@@ -182,6 +204,10 @@ fn the_phase0_suite_has_the_plans_classes_and_a_concrete_overlap_is_named() {
     let epyc = host("Debian GNU/Linux 12", "x86_64", "AMD EPYC", 2, 24.0);
     let hits = two.matching(&epyc, &[]);
     let e = two.overlap_error("ci", &hits);
-    assert!(e.to_string().contains("x.toml:2: machine `ci` matches 2 device classes"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("x.toml:2: machine `ci` matches 2 device classes"),
+        "{e}"
+    );
     assert!(e.to_string().contains("`b` (line 6)"), "{e}");
 }

@@ -8,6 +8,7 @@
 mod basis;
 mod checks;
 mod comparisons;
+pub mod device;
 mod models;
 
 use std::collections::BTreeMap;
@@ -211,6 +212,12 @@ pub struct RunView<'a> {
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
+    /// The machine's device class and what it changes (`device`).
+    pub device: device::DeviceFit,
+    /// Every device class in effect, for the compatibility matrix.
+    pub classes: Vec<crate::config::DeviceClass>,
+    /// The suite as the machine's class applies it (targets overridden, criteria added).
+    pub suite: crate::config::Suite,
 }
 
 impl RunView<'_> {
@@ -269,9 +276,20 @@ pub fn twins(run: &StoredRun) -> BTreeMap<String, String> {
 }
 
 /// Build the view of one pool; `machines`: every machine label the report covers (for
-/// the device-matrix deliverable).
-pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
+/// the device-matrix deliverable); `devices`: the device classes of `--devices`, else the
+/// run's own suite's.
+pub fn build<'a>(
+    pool: &'a Pool<'a>,
+    machines: &[String],
+    devices: Option<&crate::config::Devices>,
+) -> RunView<'a> {
     let run = pool.run();
+    let classes = device::classes_for(run, devices);
+    let source = match devices {
+        Some(d) => format!("`{}`", d.file.display()),
+        None => "the run's suite.toml".into(),
+    };
+    let (suite, fit) = device::fit(&run.host, &run.engine, &run.suite, &classes, source);
     let models: Vec<ModelView> = ordered_models(run)
         .into_iter()
         .map(|(id, role)| model_view(run, &id, role))
@@ -288,7 +306,7 @@ pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
     let twins = twins(run);
     let contended = verdict::noise::contended_jobs(&run.jobs);
     let verdict = verdict::evaluate(&verdict::Inputs {
-        suite: &run.suite,
+        suite: &suite,
         records: &run.records,
         models: &run.meta.models,
         skipped: &run.meta.skipped,
@@ -311,6 +329,9 @@ pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
         comparisons,
         completeness,
         verdict,
+        device: fit,
+        classes: classes.classes,
+        suite,
     }
 }
 

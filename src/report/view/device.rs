@@ -1,0 +1,129 @@
+//! Which device class a machine belongs to (`config::device`), why, and what that changes:
+//! the targets its class overrides and the criteria it adds. The verdict of the machine is
+//! computed on the suite as its class applies it; a machine matching no class keeps the
+//! suite's own targets, and says so.
+
+use crate::config::{ConfigError, DeviceClass, Devices, Suite};
+use crate::measure::host::Host;
+use crate::store::StoredRun;
+
+/// A machine's class and what it changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceFit {
+    /// The class matched; `None`: no class, the suite's targets apply.
+    pub class: Option<String>,
+    /// What matched (a class), or each class's first mismatch (none).
+    pub why: Vec<String>,
+    /// (criterion, the suite's target, the class's target) where they differ.
+    pub overrides: Vec<(String, f64, f64)>,
+    /// Criteria the class adds.
+    pub added: Vec<String>,
+    /// Where the classes were read: "the run's suite.toml" or the `--devices` file.
+    pub source: String,
+}
+
+/// The GPU devices the engine listed (engine.json `devices` of a type other than CPU),
+/// when it could offload at all.
+pub fn gpus(engine: &serde_json::Value) -> Vec<String> {
+    if engine.get("gpu_offload").and_then(|x| x.as_bool()) != Some(true) {
+        return Vec::new();
+    }
+    engine
+        .get("devices")
+        .and_then(|d| d.as_array())
+        .map(|a| {
+            a.iter()
+                .filter(|d| {
+                    d.get("type")
+                        .and_then(|t| t.as_str())
+                        .is_none_or(|t| !t.eq_ignore_ascii_case("cpu"))
+                })
+                .filter_map(|d| d.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The classes in effect for a run: `devices` (from `--devices`), else the run's own suite.
+pub fn classes_for(run: &StoredRun, devices: Option<&Devices>) -> Devices {
+    match devices {
+        Some(d) => d.clone(),
+        None => Devices {
+            file: run.dir.join("suite.toml"),
+            text: run.suite_text.clone(),
+            classes: run.suite.devices.clone(),
+        },
+    }
+}
+
+/// Check the classes against a run and its machine: targets naming the run's criteria,
+/// and the machine in at most one class (file:line errors).
+pub fn check(run: &StoredRun, devices: &Devices, machine: &str) -> Result<(), ConfigError> {
+    crate::config::device::validate(
+        &devices.file,
+        &devices.text,
+        &devices.classes,
+        Some(&run.suite.criteria),
+    )?;
+    let hits = devices.matching(&run.host, &gpus(&run.engine));
+    if hits.len() > 1 {
+        return Err(devices.overlap_error(machine, &hits));
+    }
+    Ok(())
+}
+
+/// The machine's class (the first that matches: `check` refuses several), the suite as it
+/// judges the machine, and the fit in words.
+/// `source`: where the classes were read, in words.
+pub fn fit(
+    host: &Host,
+    engine: &serde_json::Value,
+    suite: &Suite,
+    devices: &Devices,
+    source: String,
+) -> (Suite, DeviceFit) {
+    let g = gpus(engine);
+    let hit: Option<(&DeviceClass, Vec<String>)> = devices.matching(host, &g).into_iter().next();
+    match hit {
+        Some((c, why)) => {
+            let applied = c.apply(suite);
+            let overrides = suite
+                .criteria
+                .iter()
+                .filter_map(|k| {
+                    let t = c.targets.get(&k.name)?;
+                    (*t != k.target).then(|| (k.name.clone(), k.target, *t))
+                })
+                .collect();
+            (
+                applied,
+                DeviceFit {
+                    class: Some(c.name.clone()),
+                    why,
+                    overrides,
+                    added: c.criteria.iter().map(|k| k.name.clone()).collect(),
+                    source,
+                },
+            )
+        }
+        None => (
+            suite.clone(),
+            DeviceFit {
+                class: None,
+                why: devices
+                    .classes
+                    .iter()
+                    .filter_map(|c| {
+                        c.rule
+                            .check(host, &g)
+                            .err()
+                            .map(|e| format!("not `{}`: {e}", c.name))
+                    })
+                    .collect(),
+                overrides: Vec::new(),
+                added: Vec::new(),
+                source,
+            },
+        ),
+    }
+}
