@@ -4,7 +4,8 @@
 //! This file puts the document together ([`render`]) and writes each machine's opening
 //! lines; every section is its own file, named after its heading: `verdict` (one verdict
 //! line per machine with what it rests on, the criteria, their definitions once),
-//! `device_matrix` (several machines), then per machine `results`, `comparisons`,
+//! `recommendation` (recommendation and risks, from the data), `compatibility` (the
+//! compatibility matrix per device class), `device_matrix` (several machines), then per machine `results`, `comparisons`,
 //! `charts`, `memory`, `roofline`, `cold_start`, `latency`, `validity`, `twins`,
 //! `environment`, `deliverables` (the plan's week-4 deliverables), and last, once, `methodology`.
 //! `text` holds the cell and number formatting they share.
@@ -12,12 +13,14 @@
 mod charts;
 mod cold_start;
 mod comparisons;
+mod compatibility;
 mod deliverables;
 mod device_matrix;
 mod environment;
 mod latency;
 mod memory;
 mod methodology;
+mod recommendation;
 mod results;
 mod roofline;
 mod text;
@@ -30,12 +33,14 @@ use std::fmt::Write;
 use self::charts::charts_section;
 use self::cold_start::cold_start;
 use self::comparisons::comparisons;
+use self::compatibility::compatibility;
 use self::deliverables::deliverables;
 use self::device_matrix::device_matrix;
 use self::environment::environment;
 use self::latency::latency;
 use self::memory::memory;
 use self::methodology::methodology;
+use self::recommendation::recommendation;
 use self::results::per_model;
 use self::roofline::roofline;
 use self::text::heading;
@@ -75,6 +80,8 @@ pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
         }
     }
     definitions(&mut out, views);
+    recommendation(&mut out, views);
+    compatibility(&mut out, views);
     if multi {
         device_matrix(&mut out, views);
     }

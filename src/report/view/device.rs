@@ -127,3 +127,64 @@ pub fn fit(
         ),
     }
 }
+
+/// Whether a model loads and generates on a machine, from its records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compat {
+    pub model: String,
+    /// "published file" or "shape twin of …".
+    pub file: String,
+    /// Rounds with any sample (it loaded), and rounds recorded as failed.
+    pub loaded_rounds: usize,
+    pub failed_rounds: usize,
+    /// The first failure's reason, when some round failed.
+    pub first_failure: Option<String>,
+    /// Valid generations (chat answers with a token, full decodes) of all generations.
+    pub generated: usize,
+    pub generations: usize,
+}
+
+/// [`Compat`] of `model` in `run`.
+pub fn compat(run: &StoredRun, model: &str) -> Compat {
+    use crate::sample::Body;
+    let mut loaded: Vec<u32> = Vec::new();
+    let mut failed: Vec<u32> = Vec::new();
+    let mut first_failure = None;
+    let (mut generated, mut generations) = (0, 0);
+    for r in run.records.iter().filter(|r| r.model == model) {
+        match &r.body {
+            Body::Failure(f) => {
+                failed.push(r.round);
+                first_failure.get_or_insert_with(|| format!("{}: {}", f.stage, f.reason));
+            }
+            other => {
+                loaded.push(r.round);
+                let ok = match other {
+                    Body::Chat(c) => Some(c.valid),
+                    Body::Decode(d) => Some(d.valid),
+                    _ => None,
+                };
+                if let Some(ok) = ok {
+                    generations += 1;
+                    generated += usize::from(ok);
+                }
+            }
+        }
+    }
+    for v in [&mut loaded, &mut failed] {
+        v.sort_unstable();
+        v.dedup();
+    }
+    Compat {
+        model: model.to_string(),
+        file: match run.twin_of(model) {
+            Some(of) => format!("shape twin of {of}"),
+            None => "published file".into(),
+        },
+        loaded_rounds: loaded.len(),
+        failed_rounds: failed.len(),
+        first_failure,
+        generated,
+        generations,
+    }
+}

@@ -5,6 +5,7 @@
 //! Everything is ordered deterministically (models by role then suite order, metrics in
 //! a fixed order, rounds ascending), so the same samples give the same report.
 
+pub mod advice;
 mod basis;
 mod checks;
 mod comparisons;
@@ -214,6 +215,10 @@ pub struct RunView<'a> {
     pub verdict: Verdict,
     /// The machine's device class and what it changes (`device`).
     pub device: device::DeviceFit,
+    /// Whether the candidate loads and generates here.
+    pub compat: device::Compat,
+    /// Margins, rounds to decide, the next measurement (`advice`).
+    pub advice: advice::Advice,
     /// Every device class in effect, for the compatibility matrix.
     pub classes: Vec<crate::config::DeviceClass>,
     /// The suite as the machine's class applies it (targets overridden, criteria added).
@@ -302,18 +307,26 @@ pub fn build<'a>(
             .collect(),
         None => Vec::new(),
     };
-    let completeness = completeness(run, &models, &comparisons, machines);
     let twins = twins(run);
     let contended = verdict::noise::contended_jobs(&run.jobs);
-    let verdict = verdict::evaluate(&verdict::Inputs {
+    let inputs = verdict::Inputs {
         suite: &suite,
         records: &run.records,
         models: &run.meta.models,
         skipped: &run.meta.skipped,
-        completeness: Some(&completeness),
+        completeness: None,
         twins: &twins,
         contended: &contended,
+    };
+    // Recommendations and risks come from the criteria's intervals, which do not depend
+    // on `report.complete`: read them off the verdict before it is decided.
+    let before = advice::advice(&verdict::evaluate(&inputs));
+    let completeness = completeness(run, &models, &comparisons, machines, &before);
+    let verdict = verdict::evaluate(&verdict::Inputs {
+        completeness: Some(&completeness),
+        ..inputs
     });
+    let advice = advice::advice(&verdict);
     let ids = pool.run_ids();
     RunView {
         run,
@@ -330,6 +343,8 @@ pub fn build<'a>(
         completeness,
         verdict,
         device: fit,
+        compat: device::compat(run, &run.suite.suite.candidate),
+        advice,
         classes: classes.classes,
         suite,
     }
