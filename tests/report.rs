@@ -281,6 +281,7 @@ fn pi_copy(dir: &Path) -> PathBuf {
     h["arch"] = "aarch64".into();
     h["cpu"] = "Cortex-A76".into();
     h["physical_cores"] = 4.into();
+    h["memory_bandwidth_gbps"] = 17.15.into();
     std::fs::write(to.join("host.json"), h.to_string()).expect("write");
     to
 }
@@ -294,6 +295,10 @@ targets = { "Real backend integration" = 1.5 }
 [[device]]
 name = "x86"
 match = { arch = "x86_64" }
+
+[[device]]
+name = "m3"
+match = { os = "macos", arch = "aarch64", cpu = "Apple M3" }
 "#;
 
 #[test]
@@ -337,6 +342,41 @@ fn each_machine_is_judged_against_its_device_class() {
     assert!(
         md.contains("Real backend integration target 150 % (the suite's: 100 %)"),
         "{md}"
+    );
+    // The compatibility matrix: a class without a machine stays, "not measured".
+    assert!(md.contains("| m3 | not measured |"), "{md}");
+    assert!(
+        md.contains("| pi | `pi5-bench` | `smollm2-135m` (published file)"),
+        "{md}"
+    );
+    // Minimum hardware: the same decode at half the bandwidth is twice the fraction; the
+    // median fraction predicts neither machine exactly, and the table says by how much.
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| `smollm2-135m` | `") && l.contains("GB/s |"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{md}");
+    assert!(rows.iter().all(|r| !r.ends_with("| 0 % |")), "{rows:?}");
+    // Recommendation and risks: each machine's margins and its next measurement.
+    let rec = md
+        .split("## Recommendation and risks")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the section");
+    assert!(
+        rec.contains("### On `pi5-bench`")
+            && rec.contains("Next measurement: Run 32 more rounds (37 in all)"),
+        "{rec}"
+    );
+    assert!(
+        rec.contains("**Real backend integration** FAIL: its value 100 % lies wholly beyond the target 150 %, by 50 %."),
+        "{rec}"
+    );
+    assert!(
+        rec.contains(
+            "- Decode speed (critical): undecided on 2 of 2 machines (`ci-epyc-2c`, `pi5-bench`)."
+        ),
+        "{rec}"
     );
 
     // Without classes, the run's own suite (none): the default targets, said so.

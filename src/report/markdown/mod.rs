@@ -17,6 +17,7 @@ mod compatibility;
 mod deliverables;
 mod device_matrix;
 mod environment;
+mod hardware;
 mod latency;
 mod memory;
 mod methodology;
@@ -37,6 +38,7 @@ use self::compatibility::compatibility;
 use self::deliverables::deliverables;
 use self::device_matrix::device_matrix;
 use self::environment::environment;
+use self::hardware::hardware;
 use self::latency::latency;
 use self::memory::memory;
 use self::methodology::methodology;
@@ -82,6 +84,7 @@ pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
     definitions(&mut out, views);
     recommendation(&mut out, views);
     compatibility(&mut out, views);
+    hardware(&mut out, views);
     if multi {
         device_matrix(&mut out, views);
     }

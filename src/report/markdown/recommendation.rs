@@ -170,7 +170,7 @@ fn next_sentence(v: &RunView<'_>, i: usize, multi: bool) -> String {
             more,
             total,
         }) => format!(
-            "Run {more} more rounds ({total} in all) on `{}`: at the measured spread that decides {criterion}, the critical criterion nearest to a decision, and with it the verdict's open line ({}).",
+            "Run {more} more rounds ({total} in all) on `{}`: at the measured spread that would decide {criterion}, the undecided critical criterion needing the fewest ({}).",
             v.machine,
             at(i, multi, "Results per model", "Results per model")
         ),
@@ -190,7 +190,7 @@ fn next_sentence(v: &RunView<'_>, i: usize, multi: bool) -> String {
                     .map(|t| margin_words(t, "target", &s.unit))
             });
             format!(
-                "Every critical criterion is decided here; the nearest to flipping is {criterion}, whose interval {} — a machine of another class (see Compatibility matrix) is what would change the picture.",
+                "Every critical criterion is decided here, so more rounds would not change the decision; the nearest to flipping is {criterion}, whose interval {}. A machine of a class not yet measured would (see Compatibility matrix).",
                 m.unwrap_or_else(|| "has no margin".into())
             )
         }

@@ -10,6 +10,7 @@ mod basis;
 mod checks;
 mod comparisons;
 pub mod device;
+pub mod hardware;
 mod models;
 
 use std::collections::BTreeMap;
