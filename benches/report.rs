@@ -94,6 +94,7 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
         model_file_bytes: 250 << 20,
         use_mmap: true,
         page_cache: None,
+        ..MemorySample::default()
     })));
     v
 }

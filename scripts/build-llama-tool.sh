@@ -50,7 +50,11 @@ for tool in "$@"; do
   esac
   bin="$tools_dir/$tool$suffix/bin/$tool"
   stamp="$tools_dir/$tool$suffix/BUILT_FROM"
-  if [ -x "$bin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  have=""
+  [ -f "$stamp" ] && have="$(cat "$stamp")"
+  # Stamps written before build styles existed name only the version: a generic build.
+  [ "$have" = "llama-cpp-python==$version" ] && have="$have generic"
+  if [ -x "$bin" ] && [ "$have" = "$want" ]; then
     echo "$tool already built from $want: $bin"
   else
     todo+=("$tool")

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod device;
 pub mod digest;
 pub mod fault;
 pub mod fetch;

@@ -19,6 +19,7 @@ pub const KNOWN: &[&str] = &[
     "cold_start.total_ms",
     "cold_start_warm.total_ms",
     "memory.peak_rss_bytes",
+    "memory.peak_bytes",
     "integration.valid_fraction",
     "report.complete",
 ];
@@ -39,6 +40,9 @@ pub enum MetricName {
     ColdStartTotalMs,
     ColdStartWarmTotalMs,
     PeakRssBytes,
+    /// Peak memory as the platform counts it: macOS the physical footprint's peak, else
+    /// peak RSS plus the bytes placed on GPU devices ([`crate::sample::MemorySample::counted_bytes`]).
+    PeakBytes,
     /// Fraction of chat answers that were valid (non-empty) — "the model generates real text".
     IntegrationValidFraction,
     /// 1 when the findings report has every section filled, else 0 (computed by the report).
@@ -69,6 +73,7 @@ impl MetricName {
             "cold_start.total_ms" => MetricName::ColdStartTotalMs,
             "cold_start_warm.total_ms" => MetricName::ColdStartWarmTotalMs,
             "memory.peak_rss_bytes" => MetricName::PeakRssBytes,
+            "memory.peak_bytes" => MetricName::PeakBytes,
             "integration.valid_fraction" => MetricName::IntegrationValidFraction,
             "report.complete" => MetricName::ReportComplete,
             _ => return Err(format!("unknown metric `{name}`")),
@@ -88,6 +93,7 @@ impl MetricName {
             MetricName::ColdStartTotalMs => "cold_start.total_ms".into(),
             MetricName::ColdStartWarmTotalMs => "cold_start_warm.total_ms".into(),
             MetricName::PeakRssBytes => "memory.peak_rss_bytes".into(),
+            MetricName::PeakBytes => "memory.peak_bytes".into(),
             MetricName::IntegrationValidFraction => "integration.valid_fraction".into(),
             MetricName::ReportComplete => "report.complete".into(),
         }
@@ -104,7 +110,7 @@ impl MetricName {
             | MetricName::ChatE2eMs
             | MetricName::ColdStartTotalMs
             | MetricName::ColdStartWarmTotalMs => "ms",
-            MetricName::PeakRssBytes => "bytes",
+            MetricName::PeakRssBytes | MetricName::PeakBytes => "bytes",
             MetricName::IntegrationValidFraction | MetricName::ReportComplete => "",
         }
     }
@@ -172,6 +178,7 @@ impl MetricName {
                     push(c.total_ms)
                 }
                 (MetricName::PeakRssBytes, Body::Memory(m)) => push(m.peak_rss_bytes as f64),
+                (MetricName::PeakBytes, Body::Memory(m)) => push(m.counted_bytes() as f64),
                 (MetricName::IntegrationValidFraction, Body::Chat(c)) => {
                     push(if c.valid { 1.0 } else { 0.0 })
                 }

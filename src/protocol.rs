@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::models::HttpSettings;
 use crate::config::{BackendKind, Resolved, Workload};
+use crate::device::{Device, GpuUse, Placement};
 use crate::sample::Record;
 
 /// What a worker is asked to do.
@@ -62,9 +63,19 @@ pub enum WorkerMsg {
         first_token_ms: f64,
     },
     Record(Record),
-    /// Bench: the worker's own peak RSS after its workloads (Linux VmHWM).
+    /// Bench: the worker's own peak RSS after its workloads (Linux VmHWM), and on macOS
+    /// its physical footprint then and its lifetime peak (`measure::rss::own_footprint`).
     Peak {
         peak_rss_bytes: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phys_footprint_bytes: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phys_footprint_peak_bytes: Option<u64>,
+    },
+    /// After the load: where the model went and whether a GPU asked for was used.
+    Offload {
+        placement: Placement,
+        gpu: GpuUse,
     },
     /// A workload failed; the others still run.
     Error {
@@ -86,6 +97,10 @@ pub struct EngineInfo {
     pub system_info: String,
     /// Whether layers can be offloaded to a GPU in this build.
     pub gpu_offload: bool,
+    /// The backend devices the engine lists, with what their backends logged about them
+    /// (empty for an engine that does not say, and in runs made before it was recorded).
+    #[serde(default)]
+    pub devices: Vec<Device>,
     /// Instruction sets: what the engine was built with against what the host has
     /// (engines lfmbench builds itself; absent for a server's, and in runs before it).
     #[serde(default, skip_serializing_if = "Option::is_none")]

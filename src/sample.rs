@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::device::{GpuUse, Placement};
+
 /// Version of the record format; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -34,6 +36,7 @@ pub enum Body {
     ColdStart(ColdStartSample),
     Memory(MemorySample),
     Failure(FailureRecord),
+    Offload(OffloadSample),
 }
 
 /// Decode throughput: `n_requested` tokens generated one at a time after the context was
@@ -167,7 +170,7 @@ pub struct ColdStartSample {
 }
 
 /// Peak memory of one worker process that ran the model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemorySample {
     /// The process's own high-water mark of resident memory (Linux VmHWM / ru_maxrss).
     pub peak_rss_bytes: u64,
@@ -180,6 +183,45 @@ pub struct MemorySample {
     /// How the model file was put in the page cache before the process started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_cache: Option<Settle>,
+    /// Peak memory as the platform counts it, what `memory.peak_bytes` (the Memory
+    /// criterion) reads: on macOS the worker's lifetime peak physical footprint (what
+    /// Activity Monitor and memory pressure count, GPU buffers of unified memory
+    /// included); elsewhere `peak_rss_bytes` plus `gpu_bytes`. Absent in runs made before
+    /// it was recorded, where `peak_rss_bytes` is the figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_bytes: Option<u64>,
+    /// What `peak_bytes` is, in words (which counter, what was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_source: Option<String>,
+    /// macOS: the worker's physical footprint after its workloads (`ri_phys_footprint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phys_footprint_bytes: Option<u64>,
+    /// macOS: its lifetime peak (`ri_lifetime_max_phys_footprint`, the footprint ledger's
+    /// maximum), where the OS gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phys_footprint_peak_bytes: Option<u64>,
+    /// Bytes llama.cpp placed on GPU devices (weights, KV cache, compute buffers), as it
+    /// logged them at load; absent when nothing went to a GPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_bytes: Option<u64>,
+}
+
+impl MemorySample {
+    /// The figure the Memory criterion uses: `peak_bytes`, or `peak_rss_bytes` in runs
+    /// that predate it.
+    pub fn counted_bytes(&self) -> u64 {
+        self.peak_bytes.unwrap_or(self.peak_rss_bytes)
+    }
+}
+
+/// Where one worker's model went: the layers and bytes llama.cpp placed on each device,
+/// and whether a GPU that was asked for was used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OffloadSample {
+    /// Which worker: "bench", "cold_start", "cold_start_warm".
+    pub part: String,
+    pub placement: Placement,
+    pub gpu: GpuUse,
 }
 
 /// Whether a bench process's model file was put in a known page-cache state first.
@@ -221,6 +263,7 @@ impl Body {
             Body::ColdStart(_) => "cold_start",
             Body::Memory(_) => "memory",
             Body::Failure(_) => "failure",
+            Body::Offload(_) => "offload",
         }
     }
 }
@@ -259,6 +302,21 @@ mod tests {
         assert!(line.contains(r#""repetition":2,"repetitions":3"#), "{line}");
         let back: Record = serde_json::from_str(&line).expect("parse");
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn a_memory_record_from_before_peak_bytes_counts_its_rss() {
+        let old = r#"{"model":"m","round":0,"kind":"memory","peak_rss_bytes":1000,"source":"VmHWM","model_file_bytes":10,"use_mmap":true}"#;
+        let r: Record = serde_json::from_str(old).expect("parse");
+        let Body::Memory(m) = r.body else {
+            panic!("{r:?}")
+        };
+        assert_eq!(m.counted_bytes(), 1000);
+        let now = MemorySample {
+            peak_bytes: Some(1500),
+            ..m
+        };
+        assert_eq!(now.counted_bytes(), 1500);
     }
 
     #[test]

@@ -284,7 +284,13 @@ fn build_llama_tool_with_nothing_to_build_runs_under_bash_u() {
         tool(&tools.path().join(t).join("bin"), t, "#!/bin/sh\n");
         std::fs::write(
             tools.path().join(t).join("BUILT_FROM"),
-            format!("llama-cpp-python=={v}\n"),
+            // llama-server's stamp as written before build styles existed (a generic
+            // build), llama-bench's as written now.
+            if t == "llama-server" {
+                format!("llama-cpp-python=={v}\n")
+            } else {
+                format!("llama-cpp-python=={v} generic\n")
+            },
         )
         .expect("stamp");
     }
@@ -304,7 +310,7 @@ fn build_llama_tool_with_nothing_to_build_runs_under_bash_u() {
         assert!(o.status.success(), "{}: {}", sh.display(), text(&o));
         let out = String::from_utf8_lossy(&o.stdout);
         assert_eq!(
-            out.matches("already built from llama-cpp-python==0.3.36")
+            out.matches("already built from llama-cpp-python==0.3.36 generic")
                 .count(),
             2,
             "{}",
@@ -559,4 +565,37 @@ fn cpu_identity_follows_model_and_flags_only() {
         .output()
         .expect("spawn");
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// scripts/gpu-check.sh on a machine without the NVIDIA driver: it names what is missing
+/// and stops before building anything (exit 2), instead of failing deep in a CUDA build.
+#[test]
+fn gpu_check_names_what_is_missing_before_building() {
+    let path = path_with_only(&["dirname", "basename", "timeout"]);
+    for t in ["cargo", "cmake"] {
+        tool(path.path(), t, "#!/bin/sh\nexit 0\n");
+    }
+    let model = tempfile::NamedTempFile::new().expect("model stand-in");
+    let cuda = tempfile::tempdir().expect("empty CUDA_PATH");
+    let o = Command::new(bash())
+        .current_dir(repo())
+        .env("PATH", path.path())
+        .env("CUDA_PATH", cuda.path())
+        .env("GPU_CHECK_MODEL", model.path())
+        .env_remove("GPU_CHECK_BIN")
+        .arg("scripts/gpu-check.sh")
+        .output()
+        .expect("spawn bash");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        stderr.contains("- nvidia-smi: the NVIDIA driver's nvidia-smi"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("== build"),
+        "{}",
+        text(&o)
+    );
 }

@@ -316,6 +316,7 @@ impl Backend for HttpBackend {
             build_features: Vec::new(),
             system_info,
             gpu_offload: false,
+            devices: Vec::new(),
             isa: None,
         }
     }

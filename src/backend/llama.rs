@@ -13,8 +13,10 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::token::LlamaToken;
 
+use super::llama_log;
 use super::{Backend, EngineInfo, Eog, Generation, LoadTimes, Prompt, Session, TokenEvent};
 use crate::config::Resolved;
+use crate::device::{self, Device, DeviceKind, Placement};
 use crate::sample::StopReason;
 
 /// The llama-cpp-2 version pinned in Cargo.toml (a test keeps the two in step).
@@ -76,6 +78,43 @@ pub fn supports_gpu_offload() -> bool {
     unsafe { llama_cpp_sys_2::llama_supports_gpu_offload() }
 }
 
+/// The backend devices llama.cpp lists (name, type, memory), with what their backends
+/// logged when they started (Metal's GPU family and simdgroup support, CUDA's compute
+/// capability). Initialises llama.cpp's backends in this process if nothing has yet,
+/// with the log routed to [`llama_log`] first so that those start-up lines are kept.
+pub fn devices() -> Vec<Device> {
+    llama_log::install();
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        // SAFETY: idempotent global set-up (timer, fp16 tables, backend registry); safe
+        // before or after llama-cpp-2's own `LlamaBackend::init`.
+        unsafe { llama_cpp_sys_2::llama_backend_init() };
+    });
+    let mut out: Vec<Device> = llama_cpp_2::list_llama_ggml_backend_devices()
+        .into_iter()
+        .map(|d| {
+            use llama_cpp_2::LlamaBackendDeviceType as T;
+            Device {
+                name: d.name,
+                description: d.description,
+                backend: d.backend,
+                kind: match d.device_type {
+                    T::Cpu => DeviceKind::Cpu,
+                    T::Gpu => DeviceKind::Gpu,
+                    T::IntegratedGpu => DeviceKind::IntegratedGpu,
+                    T::Accelerator => DeviceKind::Accelerator,
+                    _ => DeviceKind::Unknown,
+                },
+                memory_total_bytes: d.memory_total as u64,
+                memory_free_bytes: d.memory_free as u64,
+                props: Default::default(),
+            }
+        })
+        .collect();
+    device::log::annotate(&mut out, &llama_log::since(0));
+    out
+}
+
 /// A llama.cpp engine for one GGUF file.
 pub struct Llama {
     backend: LlamaBackend,
@@ -86,12 +125,11 @@ pub struct Llama {
 
 impl Llama {
     /// Initialise llama.cpp (once per process) for the model at `path`; llama.cpp's own
-    /// logging is silenced unless LFMBENCH_LLAMA_LOG is set.
+    /// log is kept in memory (for the devices and the placement of the model), and
+    /// echoed to stderr only when LFMBENCH_LLAMA_LOG is set.
     pub fn new(path: PathBuf, fallback_template: Option<String>) -> Result<Llama> {
-        let mut backend = LlamaBackend::init().context("cannot initialise llama.cpp")?;
-        if std::env::var_os("LFMBENCH_LLAMA_LOG").is_none() {
-            backend.void_logs();
-        }
+        llama_log::install();
+        let backend = LlamaBackend::init().context("cannot initialise llama.cpp")?;
         Ok(Llama {
             backend,
             path,
@@ -109,11 +147,18 @@ impl Backend for Llama {
             build_features: build_features(),
             system_info: system_info(),
             gpu_offload: self.backend.supports_gpu_offload(),
+            devices: devices(),
             isa: Some(crate::measure::isa::IsaInfo::of(&system_info())),
         }
     }
 
+    fn devices(&self) -> Vec<Device> {
+        devices()
+    }
+
     fn load(&mut self, s: &Resolved) -> Result<(Box<dyn Session + '_>, LoadTimes)> {
+        let devices = devices();
+        let log_mark = llama_log::mark();
         let t0 = Instant::now();
         let params = LlamaModelParams::default()
             .with_n_gpu_layers(s.n_gpu_layers)
@@ -141,6 +186,8 @@ impl Backend for Llama {
             )
         })?;
         let context_ms = ms_since(t1);
+        let placement =
+            device::log::placement(&llama_log::since(log_mark), &devices, s.n_gpu_layers);
         let template = match model.chat_template(None) {
             Ok(t) => Some((t, "gguf".to_string())),
             Err(_) => match &self.fallback_template {
@@ -159,6 +206,7 @@ impl Backend for Llama {
             n_past: 0,
             last_logits: None,
             rng: 0x9E37_79B9_7F4A_7C15,
+            placement,
         };
         Ok((
             Box::new(session),
@@ -196,6 +244,8 @@ struct LlamaSession<'m> {
     last_logits: Option<i32>,
     /// xorshift state for synthetic prompts (fixed seed: reproducible).
     rng: u64,
+    /// Where llama.cpp put the model, as it logged the load.
+    placement: Placement,
 }
 
 impl LlamaSession<'_> {
@@ -259,6 +309,10 @@ impl LlamaSession<'_> {
 }
 
 impl Session for LlamaSession<'_> {
+    fn placement(&self) -> Option<Placement> {
+        Some(self.placement.clone())
+    }
+
     fn chat_prompt(&self, user: &str) -> Result<Prompt> {
         let (tmpl, source) = self.template.as_ref().ok_or_else(|| {
             anyhow!("the model has no chat template in its GGUF metadata (tokenizer.chat_template)\n  help: set `chat_template = \"<name>\"` on the model in models.toml to use one of llama.cpp's built-in templates (chatml, gemma, llama3, …)")

@@ -8,11 +8,13 @@
 
 pub mod http;
 pub mod llama;
+mod llama_log;
 pub mod workload;
 
 use std::time::Instant;
 
 use crate::config::Resolved;
+use crate::device::{Device, Placement};
 pub use crate::protocol::EngineInfo;
 use crate::sample::StopReason;
 
@@ -72,6 +74,12 @@ pub trait Backend {
     /// What this engine is.
     fn info(&self) -> EngineInfo;
 
+    /// The compute devices the engine can place a model on (empty for one that does not
+    /// say, such as a server).
+    fn devices(&self) -> Vec<Device> {
+        Vec::new()
+    }
+
     /// Load the model and create a context; returns the session and how long each part
     /// took.
     fn load(&mut self, settings: &Resolved) -> anyhow::Result<(Box<dyn Session + '_>, LoadTimes)>;
@@ -99,4 +107,10 @@ pub trait Session {
         eog: Eog,
         on_token: &mut dyn FnMut(TokenEvent),
     ) -> anyhow::Result<Generation>;
+
+    /// Where the engine put the model when it loaded it (layers, bytes per device), for
+    /// an engine that says; None for one that does not (a server).
+    fn placement(&self) -> Option<Placement> {
+        None
+    }
 }

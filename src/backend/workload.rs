@@ -28,7 +28,12 @@ pub fn run_job(
     job: &Job,
     out: &mut dyn FnMut(WorkerMsg) -> Result<()>,
 ) -> Result<()> {
+    let devices = backend.devices();
     let (mut session, times) = backend.load(&job.settings)?;
+    if let Some(placement) = session.placement() {
+        let gpu = crate::device::judge(&devices, &placement);
+        out(WorkerMsg::Offload { placement, gpu })?;
+    }
     match &job.part {
         Part::ColdStart { prompt } => {
             out(WorkerMsg::Loaded {
@@ -56,8 +61,11 @@ pub fn run_job(
                 }
             }
             if let Some(bytes) = crate::measure::rss::own_peak_rss_bytes() {
+                let footprint = crate::measure::rss::own_footprint();
                 out(WorkerMsg::Peak {
                     peak_rss_bytes: bytes,
+                    phys_footprint_bytes: footprint.map(|f| f.0),
+                    phys_footprint_peak_bytes: footprint.and_then(|f| f.1),
                 })?;
             }
         }

@@ -74,6 +74,7 @@ fn metrics(old: &StoredRun, new: &StoredRun) -> Vec<MetricName> {
         MetricName::ColdStartTotalMs,
         MetricName::ColdStartWarmTotalMs,
         MetricName::PeakRssBytes,
+        MetricName::PeakBytes,
     ]);
     v
 }

@@ -24,50 +24,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::error::{ConfigError, line_col, parse_toml};
-use super::suite::{Criterion, Suite};
+use super::suite::{Criterion, DeviceClass, DeviceMatch, Suite};
 use crate::measure::host::Host;
-
-/// One `[[device]]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceClass {
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(rename = "match")]
-    pub rule: DeviceMatch,
-    /// Target overrides by criterion name.
-    #[serde(default)]
-    pub targets: BTreeMap<String, f64>,
-    /// Criteria of this class only, added to the suite's (`[[device.criterion]]`).
-    #[serde(default, rename = "criterion")]
-    pub criteria: Vec<Criterion>,
-}
-
-/// The `match` rule of a device class (see the module documentation).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceMatch {
-    #[serde(default)]
-    pub os: Option<String>,
-    #[serde(default)]
-    pub arch: Option<String>,
-    #[serde(default)]
-    pub cpu: Option<String>,
-    #[serde(default)]
-    pub min_cores: Option<usize>,
-    #[serde(default)]
-    pub max_cores: Option<usize>,
-    #[serde(default)]
-    pub min_memory_gib: Option<f64>,
-    #[serde(default)]
-    pub max_memory_gib: Option<f64>,
-    #[serde(default)]
-    pub gpu: Option<String>,
-}
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 

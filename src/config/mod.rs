@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use device::{DeviceClass, DeviceMatch, Devices};
+pub use device::Devices;
 use error::strsim_distance;
 pub use error::{ConfigError, line_col, parse_toml};
 pub use models::{BackendKind, ModelEntry, ModelsFile};
 pub use suite::{Criterion, Decision, Op, Suite, Versus, Workload};
+pub use suite::{DeviceClass, DeviceMatch};
 
 /// Backend settings: the suite's `[backend]` defaults, a model's `overrides`.
 /// `None` means "not set here"; [`BackendSettings::resolve`] fills the final values.
@@ -36,6 +37,10 @@ pub struct BackendSettings {
     #[serde(default)]
     pub use_mmap: Option<bool>,
 }
+
+/// `n_gpu_layers` when neither the suite nor the model sets it: every layer on the GPU
+/// where the build has one.
+pub const DEFAULT_N_GPU_LAYERS: u32 = 99;
 
 /// Backend settings with every value decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +74,7 @@ impl BackendSettings {
             threads,
             n_ctx: self.n_ctx.unwrap_or(2048),
             n_batch: self.n_batch.unwrap_or(512),
-            n_gpu_layers: self.n_gpu_layers.unwrap_or(99),
+            n_gpu_layers: self.n_gpu_layers.unwrap_or(DEFAULT_N_GPU_LAYERS),
             use_mmap: self.use_mmap.unwrap_or(true),
         }
     }

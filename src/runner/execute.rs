@@ -7,15 +7,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use super::engine::EngineNotes;
 use super::interrupt;
 use super::quiet::{RoundStart, Watch};
 use super::spawn::spawn_worker;
 use crate::backend::http::server as http_server;
 use crate::config::{BackendKind, Loaded};
-use crate::measure::{noise, pagecache};
+use crate::measure::{noise, pagecache, rss};
 use crate::plan::{self, PlannedJob, ReadyModel};
 use crate::protocol::{JobKey, Part, WorkerMsg};
-use crate::sample::{Body, ColdStartSample, FailureRecord, MemorySample, PageCache, Record};
+use crate::sample::{
+    Body, ColdStartSample, FailureRecord, MemorySample, OffloadSample, PageCache, Record,
+};
 use crate::store::{RunState, RunWriter};
 
 /// [`execute`], and if it fails (a full disk, say) mark the run incomplete with the
@@ -47,7 +50,7 @@ fn execute(
     let todo: Vec<&PlannedJob> = jobs.iter().filter(|j| !done.contains(&j.key)).collect();
     let total = todo.len();
     let timeout = Duration::from_secs(loaded.suite.suite.timeout_s);
-    let mut engine_written = writer.dir.join("engine.json").exists();
+    let mut engine = EngineNotes::new(writer);
     for (i, pj) in todo.iter().enumerate() {
         if interrupt::requested() {
             break;
@@ -71,7 +74,7 @@ fn execute(
         eprint!("{label} …");
         let t = Instant::now();
         let before = noise::snapshot();
-        let outcome = run_one(pj, timeout, writer, &mut engine_written)?;
+        let outcome = run_one(pj, timeout, writer, &mut engine)?;
         let after = noise::snapshot();
         if outcome.interrupted {
             eprintln!(" interrupted");
@@ -115,7 +118,7 @@ fn run_one(
     pj: &PlannedJob,
     timeout: Duration,
     writer: &mut RunWriter,
-    engine_written: &mut bool,
+    engine: &mut EngineNotes,
 ) -> Result<Outcome> {
     let is_http = pj.job.backend == BackendKind::Http;
     let interrupted = || interrupt::requested();
@@ -152,6 +155,8 @@ fn run_one(
     }
     let mut loaded_ms = None;
     let mut own_peak = None;
+    let mut footprint = None;
+    let mut gpu_bytes = None;
     let mut first_token = None;
     let mut store_err: Option<anyhow::Error> = None;
     let model = pj.job.model.clone();
@@ -159,13 +164,22 @@ fn run_one(
     let res = spawn_worker(&pj.job, timeout, &mut |at, msg| {
         let r = match msg {
             WorkerMsg::Started => Ok(()),
-            WorkerMsg::Engine(info) => {
-                if !*engine_written {
-                    *engine_written = true;
-                    writer.write_json("engine.json", &info)
-                } else {
-                    Ok(())
-                }
+            WorkerMsg::Engine(info) => engine.engine(writer, &info),
+            WorkerMsg::Offload { placement, gpu } => {
+                gpu_bytes = Some(placement.off_cpu_bytes()).filter(|b| *b > 0);
+                engine
+                    .placement(writer, &model, &placement, &gpu)
+                    .and_then(|()| {
+                        writer.append(&Record {
+                            model: model.clone(),
+                            round,
+                            body: Body::Offload(OffloadSample {
+                                part: pj.key.part.clone(),
+                                placement,
+                                gpu,
+                            }),
+                        })
+                    })
             }
             WorkerMsg::Loaded {
                 load_ms,
@@ -179,8 +193,13 @@ fn run_one(
                 Ok(())
             }
             WorkerMsg::Record(rec) => writer.append(&rec),
-            WorkerMsg::Peak { peak_rss_bytes } => {
+            WorkerMsg::Peak {
+                peak_rss_bytes,
+                phys_footprint_bytes,
+                phys_footprint_peak_bytes,
+            } => {
                 own_peak = Some(peak_rss_bytes);
+                footprint = phys_footprint_bytes.map(|now| (now, phys_footprint_peak_bytes));
                 Ok(())
             }
             WorkerMsg::Error { stage, message } => writer.append(&Record {
@@ -240,21 +259,29 @@ fn run_one(
             let bytes = std::fs::metadata(&pj.job.path)
                 .map(|m| m.len())
                 .unwrap_or(0);
+            // The worker's own VmHWM where the OS gives it; wait4's ru_maxrss also counts
+            // the parent's pages copied before exec.
+            let rss = own_peak.unwrap_or(res.exit.peak_rss_bytes);
+            let source = if own_peak.is_some() {
+                "VmHWM of the worker process (its own address space)"
+            } else {
+                "wait4 ru_maxrss of the worker process"
+            };
+            let (peak, peak_source) = rss::platform_peak(rss, source, footprint, gpu_bytes);
             writer.append(&Record {
                 model,
                 round,
                 body: Body::Memory(MemorySample {
-                    // The worker's own VmHWM where the OS gives it; wait4's ru_maxrss
-                    // also counts the parent's pages copied before exec.
-                    peak_rss_bytes: own_peak.unwrap_or(res.exit.peak_rss_bytes),
-                    source: if own_peak.is_some() {
-                        "VmHWM of the worker process (its own address space)".into()
-                    } else {
-                        "wait4 ru_maxrss of the worker process".into()
-                    },
+                    peak_rss_bytes: rss,
+                    source: source.into(),
                     model_file_bytes: bytes,
                     use_mmap: pj.job.settings.use_mmap,
                     page_cache: settled,
+                    peak_bytes: Some(peak),
+                    peak_source: Some(peak_source),
+                    phys_footprint_bytes: footprint.map(|f| f.0),
+                    phys_footprint_peak_bytes: footprint.and_then(|f| f.1),
+                    gpu_bytes,
                 }),
             })?;
         }

@@ -1,8 +1,10 @@
 //! `lfmbench run`: check inputs ([`preflight`]), plan the jobs (`crate::plan`), run each
-//! in a worker process ([`execute`], [`spawn`]), store every record as it arrives, survive
+//! in a worker process ([`execute`], [`spawn`]), store every record as it arrives and what
+//! the workers say about the engine and its GPU ([`engine`]), survive
 //! crashes, hangs and interruptions ([`interrupt`]), pick up where a run stopped
 //! ([`resume`]) and close it with its summary ([`finish`]).
 
+mod engine;
 mod execute;
 mod finish;
 mod interrupt;
@@ -56,6 +58,7 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     if ready.is_empty() {
         bail!("no model of the suite can run");
     }
+    engine::warn_at_start(&loaded, &ready);
     let host = host::Host {
         memory_bandwidth_gbps: crate::measure::bandwidth::probe_gbps(),
         ..host::fingerprint()

@@ -104,6 +104,7 @@ pub fn resume(dir: &Path, args: &RunArgs) -> Result<ExitCode> {
         dir.display(),
         done.len()
     );
+    super::engine::warn_at_start(&loaded, &ready);
     let watch = super::quiet::Watch::new(args.wait_quiet.map(std::time::Duration::from_secs));
     execute_or_mark(&loaded, &ready, &mut writer, &done, watch)?;
     finish(writer, args)

@@ -39,6 +39,7 @@ fn summary_metrics(run: &StoredRun) -> Vec<(String, MetricName)> {
             MetricName::ColdStartWarmTotalMs,
         ),
         ("peak RSS MiB".to_string(), MetricName::PeakRssBytes),
+        ("peak memory MiB".to_string(), MetricName::PeakBytes),
     ]);
     v
 }
@@ -62,7 +63,7 @@ pub fn rows(run: &StoredRun) -> Vec<Row> {
                 .into_values()
                 .flatten()
                 .collect();
-            if m == MetricName::PeakRssBytes {
+            if m.unit() == "bytes" {
                 vals.iter_mut().for_each(|v| *v /= 1024.0 * 1024.0);
             }
             let s = stats::sorted(&vals);

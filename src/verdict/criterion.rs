@@ -68,6 +68,9 @@ fn generated_definition(c: &Criterion, metric: MetricName, stat: Stat, baseline:
         }
         MetricName::ColdStartWarmTotalMs => "spawn to first token, page cache warm (ms)".into(),
         MetricName::PeakRssBytes => "peak RSS of the bench process".into(),
+        MetricName::PeakBytes => {
+            "peak memory of the bench process as the platform counts it (macOS: physical footprint; elsewhere RSS plus GPU buffers)".into()
+        }
         MetricName::IntegrationValidFraction => {
             "fraction of chat answers with at least one token".into()
         }

@@ -102,7 +102,7 @@ pub fn not_measured(loaded: &Loaded, models: &[String]) -> Vec<NotMeasured> {
         if has_bench && !pid_readable {
             out.push(NotMeasured {
                 model: id.clone(),
-                metrics: vec!["memory.peak_rss_bytes".into()],
+                metrics: vec!["memory.peak_rss_bytes".into(), "memory.peak_bytes".into()],
                 reason: if h.pid.is_some() {
                     "http.pid is set, but a process's peak RSS is only readable on Linux (/proc/<pid>/status VmHWM)".into()
                 } else {
@@ -459,6 +459,7 @@ impl BenchServer {
             model_file_bytes: file_bytes,
             use_mmap: job.settings.use_mmap,
             page_cache: None,
+            ..MemorySample::default()
         };
         match self {
             BenchServer::Remote => None,

@@ -1,6 +1,6 @@
 //! "Device matrix" (several machines): each model's medians per machine, then the machines
 //! side by side — host, engine and its instruction sets, bandwidth, GPU offload requested
-//! and achieved, how quiet the host was.
+//! and achieved ("GPU requested, not used: …" where it was not), how quiet the host was.
 
 use std::fmt::Write;
 
@@ -93,7 +93,7 @@ pub(super) fn device_matrix(out: &mut String, views: &[RunView<'_>]) {
             cell(&v.basis.engine),
             cell(&v.basis.isa),
             cell(&v.basis.offload.requested_text()),
-            cell(&v.basis.offload.achieved_text()),
+            cell(&super::gpu::achieved(&v.basis.offload)),
             cell(&v.basis.quiet.text()),
         );
     }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::gpu;
 use super::text::{MIB, cell, heading};
 use crate::report::view::RunView;
 use crate::sample::{Body, Record};
@@ -58,7 +59,8 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         ("Build features", features),
         ("Engine instruction sets", v.basis.isa.clone()),
         ("GPU offload requested", v.basis.offload.requested_text()),
-        ("GPU offload achieved", v.basis.offload.achieved_text()),
+        ("GPU offload achieved", gpu::achieved(&v.basis.offload)),
+        ("Devices", gpu::environment_devices(&v.gpu.devices)),
         ("Engine system info", format!("`{}`", s("system_info"))),
         ("Host load", v.basis.quiet.text()),
         (
@@ -74,6 +76,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
             "Context / batch",
             format!("n_ctx {}, n_batch {}", opt(b.n_ctx), opt(b.n_batch)),
         ),
+        ("GPU layers", gpu::environment_layers(&v.gpu)),
         (
             "mmap",
             b.use_mmap.map_or("default (yes)".into(), |m| {
@@ -86,6 +89,7 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         let _ = writeln!(out, "| {k} | {} |", cell(&val));
     }
     out.push('\n');
+    gpu::placement_table(out, &v.gpu);
     let overrides: Vec<String> = v
         .run
         .models

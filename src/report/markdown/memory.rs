@@ -1,9 +1,10 @@
-//! "Memory": peak RSS per model against its file size, and where it came from.
+//! "Memory": peak RSS per model against its file size, and where it came from; and peak
+//! memory as the platform counts it (`memory.peak_bytes`) where that differs from RSS.
 
 use std::fmt::Write;
 
 use super::charts::chart_link;
-use super::text::{heading, interval, mib, val};
+use super::text::{cell, heading, interval, mib, val};
 use crate::report::charts::ChartRef;
 use crate::report::view::RunView;
 
@@ -48,7 +49,37 @@ pub(super) fn memory(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: 
         );
     }
     out.push('\n');
+    platform(out, v);
     if let Some(c) = charts.iter().find(|c| c.stem.ends_with("memory")) {
         chart_link(out, c);
     }
+}
+
+/// Where a record's platform figure differs from its RSS (macOS footprint; GPU buffers
+/// added elsewhere): that figure per model, with the sources the records name. On a CPU
+/// run the two are equal and nothing is printed.
+fn platform(out: &mut String, v: &RunView<'_>) {
+    let rows: Vec<_> = v
+        .models
+        .iter()
+        .filter_map(|m| Some((m, m.memory.as_ref()?.platform.as_ref()?)))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Peak memory as the platform counts it (`memory.peak_bytes`):\n\n| Model | Peak (median) | 95% interval | Source |\n|---|--:|--:|---|"
+    );
+    for (m, (est, sources)) in rows {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            m.id,
+            val(est.point, "bytes"),
+            interval(est, "bytes"),
+            cell(&sources.join("; ")),
+        );
+    }
+    out.push('\n');
 }

@@ -155,7 +155,7 @@ pub(super) fn methodology(out: &mut String, views: &[RunView<'_>]) {
     );
     let _ = writeln!(
         out,
-        "- **Memory** (`memory.peak_rss_bytes`): the bench process's peak RSS as the OS accounts it (Linux: VmHWM of the worker's own address space, read by the worker after its workloads; elsewhere `wait4` `ru_maxrss`)."
+        "- **Memory** (`memory.peak_rss_bytes`): the bench process's peak RSS as the OS accounts it (Linux: VmHWM of the worker's own address space, read by the worker after its workloads; elsewhere `wait4` `ru_maxrss`). `memory.peak_bytes` is peak memory as the platform counts it: on macOS the worker's lifetime peak physical footprint (the ledger Activity Monitor and memory pressure use, which counts GPU buffers of unified memory that RSS may not), elsewhere the peak RSS plus the bytes llama.cpp placed on GPU devices (none on a CPU run, where the two are equal); each memory record names its source."
     );
     let _ = writeln!(
         out,

@@ -8,7 +8,9 @@
 //! compatibility matrix per device class), `device_matrix` (several machines), then per machine `results`, `comparisons`,
 //! `charts`, `memory`, `roofline`, `cold_start`, `latency`, `validity`, `twins`,
 //! `environment`, `deliverables` (the plan's week-4 deliverables), and last, once, `methodology`.
-//! `text` holds the cell and number formatting they share.
+//! `text` holds the cell and number formatting they share; `gpu` the GPU's words that the
+//! verdict line's basis does not carry (devices, layers, bytes per device) and the label
+//! "GPU requested, not used: …" that the device matrix and the environment both show.
 
 mod charts;
 mod cold_start;
@@ -17,6 +19,7 @@ mod compatibility;
 mod deliverables;
 mod device_matrix;
 mod environment;
+mod gpu;
 mod hardware;
 mod latency;
 mod memory;

@@ -25,7 +25,9 @@ fn margin_words(m: &Margin, what: &str, unit: &str) -> String {
     let line = fmt_value(m.line, unit);
     if m.straddles {
         format!("straddles the {what} {line}")
-    } else if m.clear_by >= 0.0 {
+    } else if m.clear_by == 0.0 {
+        format!("sits exactly on the {what} {line}, which it meets there: no margin at all")
+    } else if m.clear_by > 0.0 {
         let rel = if m.line != 0.0 {
             format!(" ({} of it)", fmt_percent((m.clear_by / m.line).abs()))
         } else {

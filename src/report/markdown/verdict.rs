@@ -133,6 +133,9 @@ fn reasons(out: &mut String, v: &RunView<'_>, indent: &str) {
 /// One machine: its verdict line, the criteria, why not GO.
 pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
     let _ = writeln!(out, "**Verdict on `{}`:** {}\n", v.machine, verdict_line(v));
+    if let Some(w) = &v.basis.isa_warning {
+        let _ = writeln!(out, "> **Validity warning:** {}.\n", cell(w));
+    }
     let _ = writeln!(out, "{}\n", class_line(v));
     if let Some(a) = &v.apart {
         let _ = writeln!(out, "Shown apart: {}.\n", cell(a));
@@ -158,6 +161,9 @@ pub(super) fn verdict_multi(out: &mut String, views: &[RunView<'_>]) {
     let _ = writeln!(out, "Verdict per machine:\n");
     for v in views {
         let _ = writeln!(out, "- **`{}`**: {}", v.machine, verdict_line(v));
+        if let Some(w) = &v.basis.isa_warning {
+            let _ = writeln!(out, "  - **validity warning:** {}", cell(w));
+        }
         let _ = writeln!(out, "  - {}", class_line(v));
         if let Some(a) = &v.apart {
             let _ = writeln!(out, "  - shown apart: {}", cell(a));

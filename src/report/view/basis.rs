@@ -5,13 +5,15 @@
 //! "not recorded", never a guess.
 
 use super::StoredRun;
+use crate::config::DEFAULT_N_GPU_LAYERS;
 use crate::measure::isa;
 
 /// GPU offload, requested and achieved: two different facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Offload {
-    /// Layers the suite asked for, as each model ran with them: "99 layers", "none",
-    /// "not set".
+    /// Layers the suite asked for, as each model ran with them: "99 layers", "none"
+    /// (where nothing set them, lfmbench's default [`DEFAULT_N_GPU_LAYERS`], as the runner
+    /// resolves them).
     pub requested: String,
     /// Where that was read: "n_gpu_layers = 99".
     pub requested_from: String,
@@ -68,11 +70,13 @@ pub enum Quiet {
     Quiet {
         jobs: usize,
         worst_other_cpu: Option<f64>,
+        bandwidth: Option<(f64, f64)>,
     },
     Busy {
         contended: usize,
         jobs: usize,
         worst_other_cpu: Option<f64>,
+        bandwidth: Option<(f64, f64)>,
     },
 }
 
@@ -83,6 +87,8 @@ pub struct Basis {
     pub engine: String,
     /// The instruction sets the engine uses, and where that was read.
     pub isa: String,
+    /// Set when the engine leaves some of the host's instruction sets unused.
+    pub isa_warning: Option<String>,
     pub quiet: Quiet,
     pub offload: Offload,
     /// "5 rounds of run `X`" or "10 rounds of runs `A` and `B`, pooled".
@@ -136,6 +142,22 @@ pub fn isa_text(engine: &serde_json::Value) -> String {
     format!("CPU: {used} ({source}; {host})")
 }
 
+/// The front page's validity warning for a machine whose engine leaves some of the
+/// host's instruction sets unused (engine.json `isa.unused_host_features`; the sets left
+/// out on purpose, such as AMX here, are named in the basis, not warned about).
+pub fn isa_warning(engine: &serde_json::Value) -> Option<String> {
+    let unused = strings(engine.get("isa")?.get("unused_host_features"))?;
+    if unused.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the engine was built without the host's {}: speeds (prefill above all) understate \
+         what llama.cpp built for this CPU reaches; rebuild with the instruction sets of the \
+         machine (README, \"Instruction sets\") and measure again",
+        unused.join(" ")
+    ))
+}
+
 pub fn engine_text(engine: &serde_json::Value) -> String {
     let s = |k: &str| engine.get(k).and_then(|v| v.as_str()).unwrap_or("?");
     if engine.is_null() {
@@ -151,9 +173,12 @@ pub fn offload(run: &StoredRun) -> Offload {
     let mut layers: Vec<u32> = run.meta.settings.values().map(|r| r.n_gpu_layers).collect();
     layers.sort_unstable();
     layers.dedup();
-    let requested_n: Option<u32> = match layers.as_slice() {
-        [] => run.suite.backend.n_gpu_layers,
-        l => l.last().copied(),
+    // A run without recorded settings ran its suite's `[backend]`, resolved as the runner
+    // resolves it: unset means lfmbench's default, which is what llama.cpp was given.
+    let set = run.suite.backend.n_gpu_layers;
+    let requested_n: u32 = match layers.as_slice() {
+        [] => set.unwrap_or(DEFAULT_N_GPU_LAYERS),
+        [.., last] => *last,
     };
     let (requested, requested_from) = match (layers.as_slice(), requested_n) {
         ([_, _, ..], _) => (
@@ -167,9 +192,12 @@ pub fn offload(run: &StoredRun) -> Offload {
             ),
             "n_gpu_layers differs between models".to_string(),
         ),
-        (_, Some(0)) => ("none".into(), "n_gpu_layers = 0".into()),
-        (_, Some(n)) => (format!("{n} layers"), format!("n_gpu_layers = {n}")),
-        (_, None) => ("not set".into(), "the engine's default".into()),
+        (_, 0) => ("none".into(), "n_gpu_layers = 0".into()),
+        ([], n) if set.is_none() => (
+            format!("{n} layers"),
+            format!("n_gpu_layers not set: lfmbench's default {n}"),
+        ),
+        (_, n) => (format!("{n} layers"), format!("n_gpu_layers = {n}")),
     };
     let e = &run.engine;
     let devices: Vec<String> = e
@@ -212,7 +240,7 @@ pub fn offload(run: &StoredRun) -> Offload {
         requested_from,
         achieved,
         achieved_from,
-        requested_not_used: requested_n.is_some_and(|n| n > 0) && can == Some(false),
+        requested_not_used: requested_n > 0 && can == Some(false),
     }
 }
 
@@ -229,17 +257,30 @@ pub fn quiet(run: &StoredRun) -> Quiet {
         .iter()
         .filter_map(|l| l.other_cpu_cores)
         .reduce(f64::max);
+    let probes: Vec<f64> = loads
+        .iter()
+        .flat_map(|l| [l.probe_before_gbps, l.probe_after_gbps])
+        .flatten()
+        .filter(|g| g.is_finite() && *g > 0.0)
+        .collect();
+    let bandwidth = probes
+        .iter()
+        .copied()
+        .reduce(f64::min)
+        .zip(probes.iter().copied().reduce(f64::max));
     let contended = crate::verdict::noise::contended_jobs(&run.jobs).len();
     if contended == 0 {
         Quiet::Quiet {
             jobs: loads.len(),
             worst_other_cpu,
+            bandwidth,
         }
     } else {
         Quiet::Busy {
             contended,
             jobs: loads.len(),
             worst_other_cpu,
+            bandwidth,
         }
     }
 }
@@ -250,22 +291,30 @@ impl Quiet {
             w.map(|c| format!("; other processes used up to {c:.2} CPU"))
                 .unwrap_or_default()
         };
+        let bw = |b: &Option<(f64, f64)>| {
+            b.map(|(lo, hi)| format!("; memory bandwidth {lo:.1}–{hi:.1} GB/s between rounds"))
+                .unwrap_or_default()
+        };
         match self {
             Quiet::NotRecorded => "host load not recorded".into(),
             Quiet::Quiet {
                 jobs,
                 worst_other_cpu,
+                bandwidth,
             } => format!(
-                "host quiet (none of {jobs} jobs contended{})",
-                worst(worst_other_cpu)
+                "host quiet (none of {jobs} jobs contended{}{})",
+                worst(worst_other_cpu),
+                bw(bandwidth)
             ),
             Quiet::Busy {
                 contended,
                 jobs,
                 worst_other_cpu,
+                bandwidth,
             } => format!(
-                "host busy: {contended} of {jobs} jobs contended{}",
-                worst(worst_other_cpu)
+                "host busy: {contended} of {jobs} jobs contended{}{}",
+                worst(worst_other_cpu),
+                bw(bandwidth)
             ),
         }
     }
@@ -293,6 +342,7 @@ pub fn basis(run: &StoredRun, runs: &[&str]) -> Basis {
     Basis {
         engine: engine_text(&run.engine),
         isa: isa_text(&run.engine),
+        isa_warning: isa_warning(&run.engine),
         quiet: quiet(run),
         offload: offload(run),
         rounds,
@@ -332,6 +382,15 @@ mod tests {
             "CPU: AVX2 AVX512 (engine.json isa; the host's AVX512_BF16 unused, AMX_INT8 left out on purpose)"
         );
         assert_eq!(engine_text(&old), "llama.cpp llama-cpp-2 0.1.160");
+        let warning = isa_warning(&new).expect("AVX512_BF16 unused: a warning");
+        assert!(
+            warning.contains("without the host's AVX512_BF16"),
+            "{warning}"
+        );
+        assert_eq!(isa_warning(&old), None, "nothing recorded, nothing claimed");
+        let mut all_used = new.clone();
+        all_used["isa"]["unused_host_features"] = serde_json::json!([]);
+        assert_eq!(isa_warning(&all_used), None);
         assert!(isa_text(&serde_json::Value::Null).contains("not recorded"));
     }
 
@@ -342,10 +401,12 @@ mod tests {
             contended: 3,
             jobs: 40,
             worst_other_cpu: Some(1.02),
+            bandwidth: Some((27.94, 46.5)),
         };
         assert_eq!(
             q.text(),
-            "host busy: 3 of 40 jobs contended; other processes used up to 1.02 CPU"
+            "host busy: 3 of 40 jobs contended; other processes used up to 1.02 CPU; \
+             memory bandwidth 27.9–46.5 GB/s between rounds"
         );
     }
 }

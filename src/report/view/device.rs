@@ -22,26 +22,22 @@ pub struct DeviceFit {
     pub source: String,
 }
 
-/// The GPU devices the engine listed (engine.json `devices` of a type other than CPU),
-/// when it could offload at all.
+/// The GPU devices the engine listed (engine.json `devices` of a GPU kind), each as
+/// "name description (backend)" so that a class's `gpu` pattern can name any of them;
+/// none when the engine could not offload.
 pub fn gpus(engine: &serde_json::Value) -> Vec<String> {
-    if engine.get("gpu_offload").and_then(|x| x.as_bool()) != Some(true) {
+    if engine.get("gpu_offload").and_then(|x| x.as_bool()) == Some(false) {
         return Vec::new();
     }
-    engine
+    let devices: Vec<crate::device::Device> = engine
         .get("devices")
-        .and_then(|d| d.as_array())
-        .map(|a| {
-            a.iter()
-                .filter(|d| {
-                    d.get("type")
-                        .and_then(|t| t.as_str())
-                        .is_none_or(|t| !t.eq_ignore_ascii_case("cpu"))
-                })
-                .filter_map(|d| d.get("name").and_then(|n| n.as_str()).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+        .and_then(|d| serde_json::from_value(d.clone()).ok())
+        .unwrap_or_default();
+    devices
+        .iter()
+        .filter(|d| d.kind.is_gpu())
+        .map(|d| format!("{} {} ({})", d.name, d.description, d.backend))
+        .collect()
 }
 
 /// The classes in effect for a run: `devices` (from `--devices`), else the run's own suite.
@@ -186,5 +182,26 @@ pub fn compat(run: &StoredRun, model: &str) -> Compat {
         first_failure,
         generated,
         generations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpus_are_the_engines_gpu_devices_by_name_description_and_backend() {
+        let engine = serde_json::json!({
+            "gpu_offload": true,
+            "devices": [
+                {"name": "CUDA0", "description": "NVIDIA H200", "backend": "CUDA", "kind": "gpu"},
+                {"name": "CPU", "description": "AMD EPYC", "backend": "CPU", "kind": "cpu"}
+            ]
+        });
+        assert_eq!(gpus(&engine), ["CUDA0 NVIDIA H200 (CUDA)"]);
+        let mut off = engine.clone();
+        off["gpu_offload"] = false.into();
+        assert!(gpus(&off).is_empty());
+        assert!(gpus(&serde_json::Value::Null).is_empty());
     }
 }

@@ -10,6 +10,7 @@ mod basis;
 mod checks;
 mod comparisons;
 pub mod device;
+mod gpu;
 pub mod hardware;
 mod models;
 
@@ -25,6 +26,7 @@ pub use basis::{Basis, Offload, Quiet, engine_text, isa_text};
 pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
+pub use gpu::{GpuView, Layers, ModelGpu};
 pub use models::metric_list;
 use models::model_view;
 
@@ -86,6 +88,10 @@ pub struct MemoryView {
     pub max: f64,
     pub file_bytes: u64,
     pub use_mmap: bool,
+    /// Peak memory as the platform counts it (`memory.peak_bytes`), where a record's
+    /// figure differs from its peak RSS (macOS footprint, GPU buffers added): the median
+    /// and the sources the records name.
+    pub platform: Option<(Estimate, Vec<String>)>,
 }
 
 /// Cold starts of one page-cache state.
@@ -224,6 +230,8 @@ pub struct RunView<'a> {
     pub classes: Vec<crate::config::DeviceClass>,
     /// The suite as the machine's class applies it (targets overridden, criteria added).
     pub suite: crate::config::Suite,
+    /// The devices, each model's placement, and whether a GPU asked for was used.
+    pub gpu: GpuView,
 }
 
 impl RunView<'_> {
@@ -296,7 +304,9 @@ pub fn build<'a>(
         None => "the run's suite.toml".into(),
     };
     let (suite, fit) = device::fit(&run.host, &run.engine, &run.suite, &classes, source);
-    let models: Vec<ModelView> = ordered_models(run)
+    let ordered = ordered_models(run);
+    let model_ids: Vec<String> = ordered.iter().map(|(id, _)| id.clone()).collect();
+    let models: Vec<ModelView> = ordered
         .into_iter()
         .map(|(id, role)| model_view(run, &id, role))
         .collect();
@@ -329,6 +339,9 @@ pub fn build<'a>(
     });
     let advice = advice::advice(&verdict);
     let ids = pool.run_ids();
+    let gpu = gpu::gpu_view(run, &model_ids);
+    let mut basis = basis::basis(run, &ids);
+    basis.offload = gpu::with_records(basis.offload, &gpu);
     RunView {
         run,
         machine: pool.name.clone(),
@@ -336,7 +349,7 @@ pub fn build<'a>(
         runs: ids.iter().map(|s| s.to_string()).collect(),
         apart: pool.apart.clone(),
         bandwidths: pool.bandwidths.clone(),
-        basis: basis::basis(run, &ids),
+        basis,
         coverage: coverage_at(run.meta.rounds as usize),
         problems: problems(run),
         models,
@@ -348,6 +361,7 @@ pub fn build<'a>(
         advice,
         classes: classes.classes,
         suite,
+        gpu,
     }
 }
 

@@ -111,12 +111,36 @@ pub(super) fn memory_view(records: &[Record], model: &str) -> Option<MemoryView>
                 Body::Memory(m) => Some((m.model_file_bytes, m.use_mmap)),
                 _ => None,
             })?;
+    let mine = || {
+        records
+            .iter()
+            .filter(|r| r.model == model)
+            .filter_map(|r| match &r.body {
+                Body::Memory(m) => Some(m),
+                _ => None,
+            })
+    };
+    let platform = if mine().any(|m| m.counted_bytes() != m.peak_rss_bytes) {
+        let rounds = rounds_of(records, MetricName::PeakBytes, model)?;
+        let est = stats::pooled(&rounds, Stat::Median, Quantization::for_unit("bytes")).ok()?;
+        let mut sources: Vec<String> = Vec::new();
+        for m in mine() {
+            let s = m.peak_source.clone().unwrap_or_else(|| m.source.clone());
+            if !sources.contains(&s) {
+                sources.push(s);
+            }
+        }
+        Some((est, sources))
+    } else {
+        None
+    };
     Some(MemoryView {
         peak,
         min: *all.first()?,
         max: *all.last()?,
         file_bytes,
         use_mmap,
+        platform,
     })
 }
 

@@ -63,6 +63,7 @@ fn memory(model: &str, round: u32, bytes: u64) -> Record {
             model_file_bytes: bytes / 2,
             use_mmap: true,
             page_cache: None,
+            ..MemorySample::default()
         }),
     }
 }
