@@ -340,7 +340,7 @@ pub fn validate(
         }
         let r = &c.rule;
         let bad_range = matches!((r.min_cores, r.max_cores), (Some(l), Some(h)) if l > h)
-            || matches!((r.min_memory_gib, r.max_memory_gib), (Some(l), Some(h)) if !(l <= h))
+            || matches!((r.min_memory_gib, r.max_memory_gib), (Some(l), Some(h)) if l > h)
             || [r.min_memory_gib, r.max_memory_gib]
                 .iter()
                 .flatten()

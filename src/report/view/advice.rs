@@ -89,7 +89,7 @@ fn holds(op: &str, value: f64, line: f64) -> bool {
 /// Rounds in all at which an interval with half-width `h` towards a line `d` away from
 /// the point clears it, from `n` rounds now (see the module documentation).
 pub fn rounds_to_clear(n: usize, h: f64, d: f64) -> Option<usize> {
-    if !(d > 0.0) || !h.is_finite() || n == 0 {
+    if d.is_nan() || d <= 0.0 || !h.is_finite() || n == 0 {
         return None;
     }
     if h < d {
