@@ -218,7 +218,14 @@ pub fn after_run(
     fail_on: Option<FailOn>,
 ) -> anyhow::Result<ExitCode> {
     let pools = pools(std::slice::from_ref(run));
-    check_devices(&pools, None)?;
+    // The samples are stored whatever the classes say: a machine in two classes is
+    // reported, not fatal, here (the report names the first class that matched).
+    if let Err(e) = check_devices(&pools, None) {
+        eprintln!(
+            "warning: {e}\n  (the run is stored: `lfmbench report {} --devices FILE` judges it by corrected classes)",
+            run.dir.display()
+        );
+    }
     let views = views(&pools);
     print_verdict(&views, format)?;
     eprintln!(
