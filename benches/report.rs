@@ -28,6 +28,7 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
     let rec = |body| Record {
         model: MODELS[model].into(),
         round,
+        point: Default::default(),
         body,
     };
     let mut v = Vec::new();
@@ -51,6 +52,7 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
         n_batch: 256,
         elapsed_ms: 100.0,
         tokens_per_s: speed * 5000.0 * wobble(k + 3),
+        ttft_ms: None,
         note: None,
         repetition: 0,
         repetitions: 1,
@@ -118,6 +120,7 @@ fn write_run(out: &Path, id: &str, speed: f64) -> PathBuf {
         not_measured: Vec::new(),
         twins: Default::default(),
         settings: Default::default(),
+        files: Default::default(),
         inputs: Vec::new(),
         suite_path: None,
         models_path: None,

@@ -3,7 +3,8 @@
 # (default: 60 s, every target). Uses cargo-fuzz when installed; otherwise builds the
 # targets with the same libFuzzer coverage flags on stable Rust (no sanitizer: the code
 # under test is safe Rust, where a sanitizer finds little that a panic does not).
-# Seeds come from suites/, models.toml and the small test models' GGUF headers.
+# Seeds come from suites/, models.toml, the small test models' GGUF headers and the
+# stored runs under tests/fixtures/runs/ and reports/reference/.
 # The corpus grows in fuzz/corpus/ across runs. A crash leaves its input in
 # fuzz/artifacts/<target>/: turn it into a unit test with those bytes beside the code it
 # broke, then fix the code.
@@ -12,15 +13,31 @@ cd "$(dirname "$0")"
 secs=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(config_toml gguf_header)
+all=(config_toml gguf_header suite_toml run_json host_json jobs_jsonl samples_jsonl report_samples)
+[ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
 # Seed corpora (idempotent).
-mkdir -p corpus/config_toml corpus/gguf_header
+for t in "${all[@]}"; do mkdir -p "corpus/$t"; done
 for s in ../suites/*.toml; do
   { cat "$s"; printf '\n#--models--\n'; cat ../models.toml; } > "corpus/config_toml/seed-$(basename "$s" .toml)"
+  cp "$s" "corpus/suite_toml/seed-$(basename "$s" .toml)"
 done
 for g in ../models/cache/*.gguf; do
-  [ -f "$g" ] && head -c 8192 "$g" > "corpus/gguf_header/seed-$(basename "$g" .gguf)"
+  if [ -f "$g" ]; then head -c 8192 "$g" > "corpus/gguf_header/seed-$(basename "$g" .gguf)"; fi
+done
+for run in ../tests/fixtures/runs/* ../reports/reference/*/; do
+  [ -f "$run/run.json" ] || continue
+  name=$(basename "$run")
+  cp "$run/run.json" "corpus/run_json/seed-$name"
+  cp "$run/host.json" "corpus/host_json/seed-$name"
+  if [ -f "$run/jobs.jsonl" ]; then head -n 40 "$run/jobs.jsonl" > "corpus/jobs_jsonl/seed-$name"; fi
+  # A few records of each kind keep the seeds small (the report runs on every input).
+  if [ -f "$run/samples.jsonl" ]; then
+    for k in decode prefill chat cold_start memory failure; do
+      grep "\"kind\":\"$k\"" "$run/samples.jsonl" | head -n 4 || true
+    done > "corpus/samples_jsonl/seed-$name"
+    cp "corpus/samples_jsonl/seed-$name" "corpus/report_samples/seed-$name"
+  fi
 done
 
 flags=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1)

@@ -64,6 +64,11 @@ pub struct RunArgs {
     pub format: Format,
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// The memory a worker may use (e.g. 6G), instead of what the host has available now
+    /// (MemAvailable, or a cgroup's limit): each model's estimated need is held against it
+    /// before anything starts; a model over it is refused, one close to it warned about.
+    #[arg(long, value_name = "SIZE")]
+    pub mem_available: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -142,9 +147,20 @@ pub struct FetchArgs {
     pub write_models: Option<PathBuf>,
 }
 
+/// `lfmbench run --help`: what its exit status means.
+pub const RUN_EXIT_CODES: &str = "Exit status:
+  0    the run did what was asked, whatever the verdict
+  2    bad input (the message names the file, the line and the fix)
+  3    --fail-on: the verdict is one it names
+  5    a model that ran measured nothing for some workload (every round of it timed out,
+       crashed or gave only invalid samples); stderr names the model, the workload and
+       why, even with --keep-going (a model skipped before running is not this case)
+  130  interrupted (every finished sample is kept; finish with --resume)";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a suite: every model, every round, each in its own process.
+    #[command(after_help = RUN_EXIT_CODES)]
     Run(RunArgs),
     /// List models.toml with what each GGUF file really is.
     Models {

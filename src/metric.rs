@@ -1,12 +1,15 @@
 //! Metric names used by criteria and reports, and how each one is read out of records.
 //!
 //! A metric name is `<source>.<field>`; decode takes an optional context depth,
-//! `decode@2048.tokens_per_s`. Every metric yields, per model, the raw values of each
-//! round, so that statistics can pool them or pair rounds across models.
+//! `decode@2048.tokens_per_s`, prefill a prompt length (`prefill@1024.tokens_per_s`,
+//! `prefill@1024.ttft_ms`) and memory the depth of a per-depth process
+//! (`memory@2048.peak_rss_bytes`). Every metric yields, per model and configuration point
+//! (the named point unless asked), the raw values of each round, so that statistics can
+//! pool them or pair rounds across models.
 
 use std::collections::BTreeMap;
 
-use crate::sample::{Body, PageCache, Record};
+use crate::sample::{Body, PageCache, Point, Record, SustainedWindow};
 
 /// Every metric name a criterion may use (decode also as `decode@<depth>.tokens_per_s`).
 pub const KNOWN: &[&str] = &[
@@ -22,6 +25,8 @@ pub const KNOWN: &[&str] = &[
     "memory.peak_bytes",
     "integration.valid_fraction",
     "report.complete",
+    "sustained.tokens_per_s",
+    "sustained.ratio",
 ];
 
 /// A parsed metric name.
@@ -47,6 +52,23 @@ pub enum MetricName {
     IntegrationValidFraction,
     /// 1 when the findings report has every section filled, else 0 (computed by the report).
     ReportComplete,
+    /// Prefill tokens/s of the prompts of one length.
+    PrefillAtTokensPerS {
+        tokens: u32,
+    },
+    /// Time to first token after a synthetic prompt of one length (prefill + first pick).
+    PrefillTtftMs {
+        tokens: u32,
+    },
+    /// Peak RSS of the process that decoded at one depth, its context sized to it.
+    PeakRssAtDepth {
+        depth: u32,
+    },
+    /// The rate of every window of a sustained decode.
+    SustainedTokensPerS,
+    /// Per round: median rate of the last minute's windows ÷ that of the first minute's
+    /// (see [`sustained_span_s`]); below 1 the machine slowed down under load.
+    SustainedRatio,
 }
 
 impl MetricName {
@@ -63,6 +85,28 @@ impl MetricName {
             }
             return Ok(MetricName::DecodeTokensPerS { depth });
         }
+        for (prefix, what) in [("prefill@", "prompt length"), ("memory@", "depth")] {
+            let Some(rest) = name.strip_prefix(prefix) else {
+                continue;
+            };
+            let (n, field) = rest
+                .split_once('.')
+                .ok_or_else(|| format!("`{name}`: expected {prefix}<{what}>.<field>"))?;
+            let n: u32 = n
+                .parse()
+                .map_err(|_| format!("`{name}`: {what} `{n}` is not a whole number"))?;
+            return match (prefix, field) {
+                ("prefill@", "tokens_per_s") => Ok(MetricName::PrefillAtTokensPerS { tokens: n }),
+                ("prefill@", "ttft_ms") => Ok(MetricName::PrefillTtftMs { tokens: n }),
+                ("prefill@", _) => Err(format!(
+                    "`{name}`: prefill at a length has tokens_per_s and ttft_ms"
+                )),
+                (_, "peak_rss_bytes") => Ok(MetricName::PeakRssAtDepth { depth: n }),
+                _ => Err(format!(
+                    "`{name}`: memory at a depth has only peak_rss_bytes"
+                )),
+            };
+        }
         Ok(match name {
             "decode.tokens_per_s" => MetricName::DecodeTokensPerS { depth: 0 },
             "prefill.tokens_per_s" => MetricName::PrefillTokensPerS,
@@ -76,6 +120,8 @@ impl MetricName {
             "memory.peak_bytes" => MetricName::PeakBytes,
             "integration.valid_fraction" => MetricName::IntegrationValidFraction,
             "report.complete" => MetricName::ReportComplete,
+            "sustained.tokens_per_s" => MetricName::SustainedTokensPerS,
+            "sustained.ratio" => MetricName::SustainedRatio,
             _ => return Err(format!("unknown metric `{name}`")),
         })
     }
@@ -96,6 +142,11 @@ impl MetricName {
             MetricName::PeakBytes => "memory.peak_bytes".into(),
             MetricName::IntegrationValidFraction => "integration.valid_fraction".into(),
             MetricName::ReportComplete => "report.complete".into(),
+            MetricName::PrefillAtTokensPerS { tokens } => format!("prefill@{tokens}.tokens_per_s"),
+            MetricName::PrefillTtftMs { tokens } => format!("prefill@{tokens}.ttft_ms"),
+            MetricName::PeakRssAtDepth { depth } => format!("memory@{depth}.peak_rss_bytes"),
+            MetricName::SustainedTokensPerS => "sustained.tokens_per_s".into(),
+            MetricName::SustainedRatio => "sustained.ratio".into(),
         }
     }
 
@@ -104,14 +155,21 @@ impl MetricName {
         match self {
             MetricName::DecodeTokensPerS { .. }
             | MetricName::PrefillTokensPerS
+            | MetricName::PrefillAtTokensPerS { .. }
+            | MetricName::SustainedTokensPerS
             | MetricName::ChatTokensPerS => "tok/s",
             MetricName::ChatTtftMs
             | MetricName::ChatItlMs
             | MetricName::ChatE2eMs
+            | MetricName::PrefillTtftMs { .. }
             | MetricName::ColdStartTotalMs
             | MetricName::ColdStartWarmTotalMs => "ms",
-            MetricName::PeakRssBytes | MetricName::PeakBytes => "bytes",
-            MetricName::IntegrationValidFraction | MetricName::ReportComplete => "",
+            MetricName::PeakRssBytes
+            | MetricName::PeakRssAtDepth { .. }
+            | MetricName::PeakBytes => "bytes",
+            MetricName::IntegrationValidFraction
+            | MetricName::ReportComplete
+            | MetricName::SustainedRatio => "",
         }
     }
 
@@ -119,7 +177,8 @@ impl MetricName {
     /// prefill, llama-bench's `-r`) or a single value (memory, cold start, the valid
     /// fraction): a median is then taken over round values, each round reduced to the
     /// median of its repetitions (`crate::stats::order`). Chat latencies are one value
-    /// per prompt, not repetitions, and are pooled over rounds.
+    /// per prompt, not repetitions, and are pooled over rounds; so are the windows of a
+    /// sustained decode (one value per window of time, not repetitions).
     pub fn one_value_per_round(self) -> bool {
         !matches!(
             self,
@@ -127,6 +186,7 @@ impl MetricName {
                 | MetricName::ChatItlMs
                 | MetricName::ChatE2eMs
                 | MetricName::ChatTokensPerS
+                | MetricName::SustainedTokensPerS
         )
     }
 
@@ -136,18 +196,39 @@ impl MetricName {
             self,
             MetricName::DecodeTokensPerS { .. }
                 | MetricName::PrefillTokensPerS
+                | MetricName::PrefillAtTokensPerS { .. }
+                | MetricName::SustainedTokensPerS
+                | MetricName::SustainedRatio
                 | MetricName::ChatTokensPerS
                 | MetricName::IntegrationValidFraction
                 | MetricName::ReportComplete
         )
     }
 
-    /// Raw values of `model`, grouped by round (BTreeMap: rounds in order). Invalid
-    /// samples are left out here; they are reported separately, never averaged in.
-    /// `ReportComplete` has no samples and yields nothing.
+    /// Raw values of `model` at the suite's named point, grouped by round (BTreeMap:
+    /// rounds in order). Invalid samples are left out here; they are reported separately,
+    /// never averaged in. `ReportComplete` has no samples and yields nothing.
     pub fn values_by_round(self, records: &[Record], model: &str) -> BTreeMap<u32, Vec<f64>> {
+        self.values_at(records, model, &Point::default())
+    }
+
+    /// Raw values of `model` at configuration `at` (its depth left unset), by round.
+    pub fn values_at(self, records: &[Record], model: &str, at: &Point) -> BTreeMap<u32, Vec<f64>> {
         let mut out: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+        let mut windows: BTreeMap<u32, Vec<&SustainedWindow>> = BTreeMap::new();
         for r in records.iter().filter(|r| r.model == model) {
+            // Decode records of a per-depth process belong to its configuration; its
+            // memory record is the memory at that depth, not the named point's.
+            let here = match self {
+                MetricName::DecodeTokensPerS { .. } => r.point.config() == *at,
+                MetricName::PeakRssAtDepth { depth } => {
+                    r.point.config() == *at && r.point.depth == Some(depth)
+                }
+                _ => r.point == *at,
+            };
+            if !here {
+                continue;
+            }
             let mut push = |v: f64| out.entry(r.round).or_default().push(v);
             match (self, &r.body) {
                 (MetricName::DecodeTokensPerS { depth }, Body::Decode(d))
@@ -156,6 +237,18 @@ impl MetricName {
                     push(d.tokens_per_s)
                 }
                 (MetricName::PrefillTokensPerS, Body::Prefill(p)) => push(p.tokens_per_s),
+                (MetricName::PrefillAtTokensPerS { tokens }, Body::Prefill(p))
+                    if p.n_tokens == tokens =>
+                {
+                    push(p.tokens_per_s)
+                }
+                (MetricName::PrefillTtftMs { tokens }, Body::Prefill(p))
+                    if p.n_tokens == tokens =>
+                {
+                    if let Some(t) = p.ttft_ms {
+                        push(t)
+                    }
+                }
                 (MetricName::ChatTtftMs, Body::Chat(c)) if c.valid => push(c.ttft_ms),
                 (MetricName::ChatItlMs, Body::Chat(c)) if c.valid => {
                     c.itl_ms.iter().for_each(|v| push(*v))
@@ -177,10 +270,16 @@ impl MetricName {
                 {
                     push(c.total_ms)
                 }
-                (MetricName::PeakRssBytes, Body::Memory(m)) => push(m.peak_rss_bytes as f64),
+                (MetricName::PeakRssBytes | MetricName::PeakRssAtDepth { .. }, Body::Memory(m)) => {
+                    push(m.peak_rss_bytes as f64)
+                }
                 (MetricName::PeakBytes, Body::Memory(m)) => push(m.counted_bytes() as f64),
                 (MetricName::IntegrationValidFraction, Body::Chat(c)) => {
                     push(if c.valid { 1.0 } else { 0.0 })
+                }
+                (MetricName::SustainedTokensPerS, Body::Sustained(w)) => push(w.tokens_per_s),
+                (MetricName::SustainedRatio, Body::Sustained(w)) => {
+                    windows.entry(r.round).or_default().push(w)
                 }
                 _ => {}
             }
@@ -191,14 +290,61 @@ impl MetricName {
                 *v = vec![frac];
             }
         }
+        for (round, w) in windows {
+            if let Some(ratio) = sustained_ratio(&w) {
+                out.insert(round, vec![ratio]);
+            }
+        }
         out
     }
 }
 
-/// The decode depths `records` measured, in order, each once.
+/// The span at each end of a sustained decode that its ratio compares: a minute, or half
+/// the duration when it is shorter than two minutes.
+pub fn sustained_span_s(duration_s: u32) -> f64 {
+    (f64::from(duration_s) / 2.0).min(60.0)
+}
+
+/// Median rate of the windows inside the last span ÷ that of the windows inside the first
+/// span (see [`sustained_span_s`]); `None` without a window in either span or a zero rate.
+pub fn sustained_ratio(windows: &[&SustainedWindow]) -> Option<f64> {
+    let duration = windows.first()?.duration_s;
+    let span = sustained_span_s(duration);
+    let end = f64::from(duration);
+    let eps = 1e-6;
+    let first: Vec<f64> = windows
+        .iter()
+        .filter(|w| w.end_s <= span + eps)
+        .map(|w| w.tokens_per_s)
+        .collect();
+    let last: Vec<f64> = windows
+        .iter()
+        .filter(|w| w.start_s >= end - span - eps)
+        .map(|w| w.tokens_per_s)
+        .collect();
+    let (a, b) = (median(&first)?, median(&last)?);
+    (a > 0.0).then(|| b / a)
+}
+
+fn median(v: &[f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    })
+}
+
+/// The decode depths `records` measured at the named configuration, in order, each once.
 pub fn decode_depths<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<u32> {
     let mut depths: Vec<u32> = records
         .into_iter()
+        .filter(|r| r.point.config().is_named())
         .filter_map(|r| match &r.body {
             Body::Decode(d) => Some(d.depth),
             _ => None,
@@ -207,6 +353,40 @@ pub fn decode_depths<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<u
     depths.sort_unstable();
     depths.dedup();
     depths
+}
+
+/// The prefill metrics of some records: pooled over prompts when they measured one length,
+/// one per length (prefill tok/s, then TTFT) when they measured several.
+pub fn prefill_metrics<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<MetricName> {
+    let lengths = prefill_lengths(records);
+    if lengths.len() < 2 {
+        return vec![MetricName::PrefillTokensPerS];
+    }
+    let mut v: Vec<MetricName> = lengths
+        .iter()
+        .map(|&tokens| MetricName::PrefillAtTokensPerS { tokens })
+        .collect();
+    v.extend(
+        lengths
+            .iter()
+            .map(|&tokens| MetricName::PrefillTtftMs { tokens }),
+    );
+    v
+}
+
+/// The prefill prompt lengths `records` measured at the named point, in order, each once.
+pub fn prefill_lengths<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<u32> {
+    let mut v: Vec<u32> = records
+        .into_iter()
+        .filter(|r| r.point.is_named())
+        .filter_map(|r| match &r.body {
+            Body::Prefill(p) => Some(p.n_tokens),
+            _ => None,
+        })
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// A statistic over samples, as named in a criterion's `stat`.
@@ -249,6 +429,16 @@ mod tests {
             Ok(MetricName::DecodeTokensPerS { depth: 2048 })
         );
         assert!(MetricName::parse("decode@x.tokens_per_s").is_err());
+        assert_eq!(
+            MetricName::parse("prefill@1024.ttft_ms"),
+            Ok(MetricName::PrefillTtftMs { tokens: 1024 })
+        );
+        assert_eq!(
+            MetricName::parse("memory@512.peak_rss_bytes"),
+            Ok(MetricName::PeakRssAtDepth { depth: 512 })
+        );
+        assert!(MetricName::parse("memory@512.tokens_per_s").is_err());
+        assert!(MetricName::parse("prefill@a.ttft_ms").is_err());
         assert!(MetricName::parse("chat.nope").is_err());
         for k in KNOWN {
             assert!(MetricName::parse(k).is_ok(), "{k}");
@@ -265,6 +455,49 @@ mod tests {
             MetricName::DecodeTokensPerS { depth: 512 }.name(),
             "decode@512.tokens_per_s"
         );
+        for m in [
+            MetricName::PrefillAtTokensPerS { tokens: 64 },
+            MetricName::PrefillTtftMs { tokens: 64 },
+            MetricName::PeakRssAtDepth { depth: 2048 },
+        ] {
+            assert_eq!(MetricName::parse(&m.name()), Ok(m));
+        }
+    }
+
+    fn window(index: u32, rate: f64, duration_s: u32, window_s: u32) -> SustainedWindow {
+        SustainedWindow {
+            index,
+            start_s: f64::from(index * window_s),
+            end_s: f64::from((index + 1) * window_s),
+            tokens: rate as u32 * window_s,
+            tokens_per_s: rate,
+            duration_s,
+            window_s,
+            cooldown_s: 0,
+            chunk: 64,
+            cpu_mhz: None,
+            temp_c: None,
+        }
+    }
+
+    #[test]
+    fn sustained_ratio_compares_the_last_minute_with_the_first() {
+        // 5 minutes of 10 s windows, falling from 40 to 20 tok/s after the first minute.
+        let w: Vec<SustainedWindow> = (0..30)
+            .map(|i| window(i, if i < 6 { 40.0 } else { 20.0 }, 300, 10))
+            .collect();
+        let refs: Vec<&SustainedWindow> = w.iter().collect();
+        assert_eq!(sustained_ratio(&refs), Some(0.5));
+        // 10 s in 2 s windows: the halves, 5 s each, hold windows 0-1 and 3-4.
+        let w: Vec<SustainedWindow> = [10.0, 10.0, 0.0, 9.0, 9.0]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| window(i as u32, *r, 10, 2))
+            .collect();
+        let refs: Vec<&SustainedWindow> = w.iter().collect();
+        assert_eq!(sustained_span_s(10), 5.0);
+        assert_eq!(sustained_ratio(&refs), Some(0.9));
+        assert_eq!(sustained_ratio(&[]), None);
     }
 
     #[test]

@@ -3,12 +3,17 @@
 //! Rounds are interleaved across models (A B C A B C …) so that the drift of a noisy
 //! machine (thermal, background load) spreads evenly over the models instead of
 //! favouring whichever ran first. Within a round, a model's cold starts run first (page
-//! cache dropped, then warm), then its bench process.
+//! cache dropped, then warm), then its bench process at the named point, then one process
+//! per decode depth of a depth sweep (its context sized to the depth, so that its peak RSS
+//! is the memory of that depth), then one per sweep point of the backend settings
+//! (`crate::config::sweep`), then its sustained decode.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::config::{BackendKind, Loaded, Workload};
+use crate::config::{BackendKind, Loaded, Resolved, Workload, sweep};
 use crate::protocol::{Job, JobKey, Part};
+use crate::sample::Point;
 
 /// A model that passed the pre-flight checks.
 #[derive(Debug, Clone)]
@@ -18,6 +23,26 @@ pub struct ReadyModel {
     /// The architecture the file is a shape twin of, from its own GGUF metadata
     /// (`lfmbench.twin.of`), whatever models.toml calls it.
     pub twin_of: Option<String>,
+    /// Sum of the file's tensor element counts (its parameters).
+    pub n_params: Option<u64>,
+    /// The file's quantization as its GGUF names it ("Q4_K_M").
+    pub quant: Option<String>,
+    /// Files of the other quantizations a sweep asks for (twins only), by name.
+    pub quant_paths: Vec<(String, PathBuf)>,
+}
+
+impl ReadyModel {
+    /// A model at `path` with nothing else known (tests, http models).
+    pub fn at(id: &str, path: PathBuf) -> ReadyModel {
+        ReadyModel {
+            id: id.to_string(),
+            path,
+            twin_of: None,
+            n_params: None,
+            quant: None,
+            quant_paths: Vec::new(),
+        }
+    }
 }
 
 /// One job with how to prepare for it.
@@ -60,6 +85,7 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
                 part,
                 backend,
                 http: http.clone(),
+                point: Point::default(),
             };
             let key = |part: &str| JobKey {
                 model: m.id.clone(),
@@ -82,14 +108,154 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
                     drop_cache: Some(false),
                 });
             }
-            if !bench.is_empty() {
+            let named: Vec<Workload> = bench
+                .iter()
+                .filter(|w| !is_depth_sweep(w))
+                .cloned()
+                .collect();
+            if !named.is_empty() {
                 out.push(PlannedJob {
                     key: key("bench"),
-                    job: job(Part::Bench {
-                        workloads: bench.clone(),
-                    }),
+                    job: job(Part::Bench { workloads: named }),
                     drop_cache: None,
                 });
+            }
+            for (depth, workloads) in per_depth(&bench) {
+                let tokens = workloads
+                    .iter()
+                    .map(|w| match w {
+                        Workload::Decode { tokens, .. } => *tokens,
+                        _ => 0,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let n_ctx = depth.max(1) + tokens;
+                let point = Point {
+                    depth: Some(depth),
+                    ..Point::default()
+                };
+                out.push(PlannedJob {
+                    key: key(&format!("decode@{}", point.key())),
+                    job: Job {
+                        settings: Resolved {
+                            n_ctx,
+                            n_batch: settings.n_batch.min(n_ctx),
+                            ..settings
+                        },
+                        point,
+                        ..job(Part::Bench { workloads })
+                    },
+                    drop_cache: None,
+                });
+            }
+            if backend == BackendKind::Llama {
+                for (point, (settings, workloads)) in sweep_points(loaded, m, &settings, &bench) {
+                    let path = match &point.quant {
+                        Some(q) => match m
+                            .quant_paths
+                            .iter()
+                            .find(|(n, _)| n.eq_ignore_ascii_case(q))
+                        {
+                            Some((_, p)) => p.clone(),
+                            None => continue, // a file has one quantization
+                        },
+                        None => m.path.clone(),
+                    };
+                    out.push(PlannedJob {
+                        key: key(&format!("bench@{}", point.key())),
+                        job: Job {
+                            path,
+                            settings,
+                            point,
+                            ..job(Part::Bench { workloads })
+                        },
+                        drop_cache: None,
+                    });
+                }
+            }
+            for w in loaded
+                .suite
+                .workloads
+                .iter()
+                .filter(|_| backend == BackendKind::Llama)
+            {
+                if let Workload::Sustained {
+                    duration_s,
+                    window_s,
+                    cooldown_s,
+                    chunk,
+                    rounds,
+                    models,
+                } = w
+                    && round < *rounds
+                    && (models.is_empty() || models.contains(&m.id))
+                {
+                    out.push(PlannedJob {
+                        key: key("sustained"),
+                        job: job(Part::Sustained {
+                            duration_s: *duration_s,
+                            window_s: *window_s,
+                            cooldown_s: *cooldown_s,
+                            chunk: *chunk,
+                        }),
+                        drop_cache: None,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A decode workload with more than one depth: each depth gets a process of its own.
+fn is_depth_sweep(w: &Workload) -> bool {
+    matches!(w, Workload::Decode { depths, .. } if depths.len() > 1)
+}
+
+/// The depths of the depth sweeps, each with the decodes to run at it (one depth each).
+fn per_depth(bench: &[Workload]) -> BTreeMap<u32, Vec<Workload>> {
+    let mut out: BTreeMap<u32, Vec<Workload>> = BTreeMap::new();
+    for w in bench.iter().filter(|w| is_depth_sweep(w)) {
+        if let Workload::Decode {
+            tokens,
+            depths,
+            repetitions,
+            ..
+        } = w
+        {
+            for &d in depths {
+                out.entry(d).or_default().push(Workload::Decode {
+                    tokens: *tokens,
+                    depths: vec![d],
+                    repetitions: *repetitions,
+                    sweep: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The sweep points of one model, each with its settings and the workloads swept over
+/// it, in the order the suite lists them.
+fn sweep_points(
+    loaded: &Loaded,
+    m: &ReadyModel,
+    named: &Resolved,
+    bench: &[Workload],
+) -> Vec<(Point, (Resolved, Vec<Workload>))> {
+    let cores = crate::measure::host::physical_cores() as u32;
+    let mut out: Vec<(Point, (Resolved, Vec<Workload>))> = Vec::new();
+    for w in bench {
+        let Some(sw) = w.sweep(loaded.suite.backend.sweep.as_ref()) else {
+            continue;
+        };
+        for p in sweep::points(sw, named, m.quant.as_deref(), cores) {
+            let w = w.clone();
+            match out.iter_mut().find(|(q, _)| *q == p.point) {
+                Some((_, (_, ws))) => ws.push(w),
+                None => out.push((p.point, (p.settings, vec![w]))),
             }
         }
     }
@@ -102,7 +268,7 @@ pub fn bench_workloads(loaded: &Loaded) -> Vec<Workload> {
         .suite
         .workloads
         .iter()
-        .filter(|w| !matches!(w, Workload::ColdStart { .. }))
+        .filter(|w| !matches!(w, Workload::ColdStart { .. } | Workload::Sustained { .. }))
         .cloned()
         .collect()
 }
@@ -154,16 +320,8 @@ family = "x"
     #[test]
     fn rounds_interleave_models_and_cold_starts_come_first() {
         let ready = vec![
-            ReadyModel {
-                id: "a".into(),
-                path: "a.gguf".into(),
-                twin_of: None,
-            },
-            ReadyModel {
-                id: "b".into(),
-                path: "b.gguf".into(),
-                twin_of: None,
-            },
+            ReadyModel::at("a", "a.gguf".into()),
+            ReadyModel::at("b", "b.gguf".into()),
         ];
         let jobs = plan(&loaded(), &ready);
         let order: Vec<String> = jobs
@@ -190,7 +348,108 @@ family = "x"
         assert!(jobs.iter().all(|j| match &j.job.part {
             Part::Bench { workloads } => workloads.iter().all(|w| w.kind() != "cold_start"),
             Part::ColdStart { .. } => j.drop_cache.is_some(),
+            Part::Sustained { .. } => false,
         }));
+    }
+
+    #[test]
+    fn depth_and_setting_sweeps_get_processes_of_their_own() {
+        let mut l = loaded();
+        l.suite = toml::from_str(
+            r#"
+[suite]
+name = "t"
+candidate = "a"
+baseline = "b"
+rounds = 2
+[backend]
+threads = 2
+n_ctx = 4096
+n_batch = 256
+sweep = { threads = [1, 2], quant = ["Q8_0"] }
+[[workload]]
+kind = "decode"
+tokens = 64
+depths = [0, 1024]
+[[workload]]
+kind = "prefill"
+tokens = [64, 512]
+sweep = { n_batch = [64, 256] }
+[[workload]]
+kind = "sustained"
+duration_s = 10
+window_s = 2
+"#,
+        )
+        .expect("suite");
+        let mut a = ReadyModel::at("a", "a.gguf".into());
+        a.quant = Some("Q4_K_M".into());
+        a.quant_paths = vec![("Q8_0".into(), "a-q8_0.gguf".into())];
+        let mut b = ReadyModel::at("b", "b.gguf".into());
+        b.quant = Some("Q4_K_M".into());
+        let jobs = plan(&l, &[a, b]);
+        let parts = |m: &str, round: u32| -> Vec<String> {
+            jobs.iter()
+                .filter(|j| j.key.model == m && j.key.round == round)
+                .map(|j| j.key.part.clone())
+                .collect()
+        };
+        assert_eq!(
+            parts("a", 0),
+            [
+                "bench",
+                "decode@depth=0",
+                "decode@depth=1024",
+                "bench@threads=1",
+                "bench@quant=Q8_0",
+                "bench@n_batch=64",
+                "sustained"
+            ]
+        );
+        // b is a file of one quantization: no Q8_0 point; sustained in round 0 only.
+        assert_eq!(
+            parts("b", 1),
+            [
+                "bench",
+                "decode@depth=0",
+                "decode@depth=1024",
+                "bench@threads=1",
+                "bench@n_batch=64"
+            ]
+        );
+        let job = |part: &str| {
+            &jobs
+                .iter()
+                .find(|j| j.key.model == "a" && j.key.part == part)
+                .expect(part)
+                .job
+        };
+        // A depth's process has a context sized to it and runs only that depth.
+        let d = job("decode@depth=1024");
+        assert_eq!(d.settings.n_ctx, 1024 + 64);
+        assert_eq!(d.point.depth, Some(1024));
+        assert!(matches!(&d.part, Part::Bench { workloads } if workloads.len() == 1));
+        // The named bench runs the prefill, not the depth sweep.
+        assert!(
+            matches!(&job("bench").part, Part::Bench { workloads } if workloads.iter().all(|w| w.kind() == "prefill"))
+        );
+        // threads 1 runs decode (backend sweep); prefill has its own sweep (n_batch only).
+        let t = job("bench@threads=1");
+        assert_eq!(t.settings.threads, 1);
+        assert!(
+            matches!(&t.part, Part::Bench { workloads } if workloads.iter().map(|w| w.kind()).collect::<Vec<_>>() == ["decode"])
+        );
+        assert_eq!(job("bench@quant=Q8_0").path, PathBuf::from("a-q8_0.gguf"));
+        let nb = job("bench@n_batch=64");
+        assert_eq!((nb.settings.n_batch, nb.settings.threads), (64, 2));
+        assert!(matches!(
+            job("sustained").part,
+            Part::Sustained {
+                duration_s: 10,
+                window_s: 2,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -212,11 +471,7 @@ http = { base_url = "http://127.0.0.1:8081", start_command = ["srv"] }
         )
         .expect("models");
         l.models = http;
-        let ready = ["a", "b"].map(|id| ReadyModel {
-            id: id.into(),
-            path: Default::default(),
-            twin_of: None,
-        });
+        let ready = ["a", "b"].map(|id| ReadyModel::at(id, Default::default()));
         let jobs = plan(&l, &ready);
         let parts = |m: &str| -> Vec<String> {
             jobs.iter()

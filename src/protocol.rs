@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::models::HttpSettings;
 use crate::config::{BackendKind, Resolved, Workload};
 use crate::device::{Device, GpuUse, Placement};
-use crate::sample::Record;
+use crate::sample::{Body, Point, Record};
 
 /// What a worker is asked to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +34,22 @@ pub struct Job {
     /// carried here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpSettings>,
+    /// The configuration point this job measures (`settings` already hold its values);
+    /// every record of the job carries it.
+    #[serde(default, skip_serializing_if = "Point::is_named")]
+    pub point: Point,
+}
+
+impl Job {
+    /// A record of this job: its model, round and point.
+    pub fn record(&self, body: Body) -> Record {
+        Record {
+            model: self.model.clone(),
+            round: self.round,
+            point: self.point.clone(),
+            body,
+        }
+    }
 }
 
 /// The part of a round one process runs.
@@ -44,6 +60,14 @@ pub enum Part {
     Bench { workloads: Vec<Workload> },
     /// Load, prefill a short chat prompt, produce the first token, exit.
     ColdStart { prompt: String },
+    /// Decode without a pause for `duration_s`, counting tokens per window of `window_s`,
+    /// restarting the context every `chunk` tokens. The runner idles `cooldown_s` first.
+    Sustained {
+        duration_s: u32,
+        window_s: u32,
+        cooldown_s: u32,
+        chunk: u32,
+    },
 }
 
 /// One line of worker output.
@@ -112,6 +136,7 @@ pub struct EngineInfo {
 pub struct JobKey {
     pub model: String,
     pub round: u32,
-    /// "bench" (decode/prefill/chat), "cold_start", "cold_start_warm".
+    /// "bench" (decode/prefill/chat), "cold_start", "cold_start_warm", "sustained", and
+    /// for a sweep point "bench@threads=1" or "decode@depth=1024".
     pub part: String,
 }

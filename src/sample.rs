@@ -21,6 +21,10 @@ pub struct Record {
     pub model: String,
     /// Round index, 0-based. Rounds are interleaved across models (A B C A B C …).
     pub round: u32,
+    /// The configuration measured, when it is a sweep point and not the suite's named
+    /// point (absent from the JSON then, as in runs made before sweeps).
+    #[serde(default, skip_serializing_if = "Point::is_named")]
+    pub point: Point,
     /// The measurement itself.
     #[serde(flatten)]
     pub body: Body,
@@ -36,7 +40,95 @@ pub enum Body {
     ColdStart(ColdStartSample),
     Memory(MemorySample),
     Failure(FailureRecord),
+    Sustained(SustainedWindow),
     Offload(OffloadSample),
+}
+
+/// Which configuration a record was measured at, when it is not the suite's named point
+/// (see `crate::config::sweep`): a swept backend setting, or a process of its own for one
+/// decode depth. Every field absent is the named point.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Point {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_batch: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quant: Option<String>,
+    /// A bench process of its own for one decode depth, its context sized to depth +
+    /// tokens: its memory record is the peak RSS of serving that depth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<u32>,
+}
+
+impl Point {
+    pub fn is_named(&self) -> bool {
+        *self == Point::default()
+    }
+
+    /// The backend configuration alone (the depth of a per-depth process left out): the
+    /// decode records of a per-depth process belong to the configuration it ran.
+    pub fn config(&self) -> Point {
+        Point {
+            depth: None,
+            ..self.clone()
+        }
+    }
+
+    /// "threads 1", "quant Q8_0", "depth 1024"; empty for the named point.
+    pub fn label(&self) -> String {
+        self.parts(" ").join(", ")
+    }
+
+    /// The point in a job name: "threads=1", "depth=1024".
+    pub fn key(&self) -> String {
+        self.parts("=").join(",")
+    }
+
+    fn parts(&self, sep: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(t) = self.threads {
+            v.push(format!("threads{sep}{t}"));
+        }
+        if let Some(b) = self.n_batch {
+            v.push(format!("n_batch{sep}{b}"));
+        }
+        if let Some(q) = &self.quant {
+            v.push(format!("quant{sep}{q}"));
+        }
+        if let Some(d) = self.depth {
+            v.push(format!("depth{sep}{d}"));
+        }
+        v
+    }
+}
+
+/// One window of a sustained decode (`kind = "sustained"`): tokens generated without a
+/// pause for `duration_s`, counted per window of `window_s`, with the CPU frequency and
+/// temperature where the OS shows them at the window's end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SustainedWindow {
+    /// 0-based window index.
+    pub index: u32,
+    /// Seconds since the sustained decode began: the window's start and end.
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Tokens whose timestamps fall in the window.
+    pub tokens: u32,
+    /// tokens ÷ (end_s − start_s).
+    pub tokens_per_s: f64,
+    /// The whole run's stated duration, window length and the cool-down before it.
+    pub duration_s: u32,
+    pub window_s: u32,
+    pub cooldown_s: u32,
+    /// Tokens per context before it is restarted (the depth cycles from 0 to this).
+    pub chunk: u32,
+    /// Mean current frequency of the CPUs in MHz (cpufreq, else /proc/cpuinfo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_mhz: Option<f64>,
+    /// Hottest thermal sensor in °C (thermal zones, else hwmon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temp_c: Option<f64>,
 }
 
 /// Decode throughput: `n_requested` tokens generated one at a time after the context was
@@ -81,6 +173,10 @@ pub struct PrefillSample {
     pub n_batch: u32,
     pub elapsed_ms: f64,
     pub tokens_per_s: f64,
+    /// Prompt submitted → its first generated token (the prefill, then one greedy pick):
+    /// time to first token at this prompt length. Absent in runs made before it was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_ms: Option<f64>,
     /// How the figures were obtained when a backend cannot measure them as the
     /// in-process one does (http: server timings or client-side chunk times, and where
     /// token counts came from).
@@ -263,6 +359,7 @@ impl Body {
             Body::ColdStart(_) => "cold_start",
             Body::Memory(_) => "memory",
             Body::Failure(_) => "failure",
+            Body::Sustained(_) => "sustained",
             Body::Offload(_) => "offload",
         }
     }
@@ -284,14 +381,16 @@ mod tests {
 
     #[test]
     fn record_round_trips_through_json_with_kind_tag() {
-        let r = Record {
+        let mut r = Record {
             model: "m".into(),
             round: 2,
+            point: Point::default(),
             body: Body::Prefill(PrefillSample {
                 n_tokens: 512,
                 n_batch: 256,
                 elapsed_ms: 100.0,
                 tokens_per_s: 5120.0,
+                ttft_ms: None,
                 note: None,
                 repetition: 2,
                 repetitions: 3,
@@ -300,6 +399,15 @@ mod tests {
         let line = serde_json::to_string(&r).expect("serialize");
         assert!(line.contains(r#""kind":"prefill""#), "{line}");
         assert!(line.contains(r#""repetition":2,"repetitions":3"#), "{line}");
+        assert!(
+            !line.contains("point"),
+            "the named point is not written: {line}"
+        );
+        let back: Record = serde_json::from_str(&line).expect("parse");
+        assert_eq!(back, r);
+        r.point.threads = Some(1);
+        let line = serde_json::to_string(&r).expect("serialize");
+        assert!(line.contains(r#""point":{"threads":1}"#), "{line}");
         let back: Record = serde_json::from_str(&line).expect("parse");
         assert_eq!(back, r);
     }

@@ -222,3 +222,128 @@ fn threads_beyond_the_hosts_cpus_are_refused() {
     has(&err, &["--threads", &format!("{cpus} logical CPUs")]);
     assert!(!sb.path().join("reports/runs").exists(), "{err}");
 }
+
+/// Sweeps, pairs, a criterion's point and sustained load: points beyond the host or the
+/// context, and names the suite does not measure, are refused with the line to fix.
+#[test]
+fn sweep_mistakes_are_located_and_explained() {
+    let sb = Sandbox::new();
+    let good = tiny_suite("");
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let too_many = cpus + 1;
+    let threads_msg = format!("threads = {too_many} in a sweep");
+    let criterion = |extra: &str| {
+        format!(
+            "{good}\n[[criterion]]\nname = \"x\"\nmetric = \"decode.tokens_per_s\"\nvs = \"baseline\"\nop = \">=\"\ntarget = 1\n{extra}\n"
+        )
+    };
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            good.replace(
+                "[backend]\n",
+                &format!("[backend]\nsweep = {{ threads = [1, {too_many}] }}\n"),
+            ),
+            vec!["suite.toml:12:", &threads_msg, "logical CPUs"],
+        ),
+        (
+            good.replace("depths = [0, 64]", "depths = [0, 64, 600]"),
+            vec![
+                "suite.toml:",
+                "decode depth + tokens = 612 does not fit n_ctx = 512",
+            ],
+        ),
+        (
+            good.replace("tokens = 96", "tokens = [32, 1024]"),
+            vec![
+                "suite.toml:",
+                "prefill tokens = 1024 does not fit n_ctx = 512",
+            ],
+        ),
+        (
+            good.replace("tokens = 96", "tokens = []"),
+            vec!["suite.toml:", "an empty list measures nothing"],
+        ),
+        (
+            good.replace("tokens = 96", "tokens = 96\nsweep = { n_batch = [0, 64] }"),
+            vec!["suite.toml:", "n_batch = 0 in a sweep"],
+        ),
+        (
+            good.replace("tokens = 96", "tokens = 96\nsweep = { nbatch = [64] }"),
+            vec!["suite.toml:", "did you mean `n_batch`"],
+        ),
+        (
+            good.replace("[backend]\n", "[backend]\nsweep = {}\n"),
+            vec!["suite.toml:", "a sweep with no list measures nothing"],
+        ),
+        (
+            good.replace(
+                "timeout_s = 120",
+                "timeout_s = 120\npairs = [[\"smol\", \"qwen\"]]",
+            ),
+            vec!["suite.toml:", "`qwen` is not a model of the suite"],
+        ),
+        (
+            criterion("at = { threads = 3 }"),
+            vec![
+                "suite.toml:",
+                "at threads 3 is not a point the suite measures",
+                "help:",
+            ],
+        ),
+        (
+            criterion("baseline = \"qwen\""),
+            vec![
+                "suite.toml:",
+                "criterion `x`: `qwen` is not a model of the suite",
+            ],
+        ),
+        (
+            format!("{good}\n[[workload]]\nkind = \"sustained\"\nduration_s = 5\nwindow_s = 10\n"),
+            vec![
+                "suite.toml:",
+                "sustained workload: duration_s is shorter than one window_s",
+            ],
+        ),
+        (
+            format!("{good}\n[[workload]]\nkind = \"sustained\"\nchunk = 600\n"),
+            vec![
+                "suite.toml:",
+                "sustained chunk + 1 = 601 does not fit n_ctx = 512",
+            ],
+        ),
+    ];
+    for (suite, want) in cases {
+        let err = rejected(&sb, &suite);
+        has(&err, &want);
+    }
+}
+
+/// `--rounds` is held to the same cap as the suite's `rounds` (every job is planned before
+/// the first starts): one past it is refused naming the flag, the cap itself gets past the
+/// check to the pre-flight. A model file is missing, so that neither can start a run
+/// whatever the check does.
+#[test]
+fn rounds_beyond_the_cap_are_refused_on_the_command_line() {
+    let sb = Sandbox::new();
+    sb.write("suite.toml", &tiny_suite(""));
+    let models = std::fs::read_to_string(sb.path().join("models.toml")).expect("models");
+    let missing = sb.path().join("missing.gguf").display().to_string();
+    sb.write(
+        "models.toml",
+        &models.replace(&util::smol().display().to_string(), &missing),
+    );
+    let refused = |rounds: &str| {
+        let o = sb.run(&["run", "suite.toml", "--rounds", rounds]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!sb.path().join("reports/runs").exists(), "{err}");
+        err
+    };
+    let err = refused("10001");
+    has(&err, &["--rounds 10001", "(10000)", "help:"]);
+    assert!(!err.contains("missing.gguf"), "{err}");
+    let err = refused("10000");
+    has(&err, &["missing.gguf", "file not found"]);
+    assert!(!err.contains("--rounds"), "{err}");
+}

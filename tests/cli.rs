@@ -1,5 +1,6 @@
 //! The conventions of the command line itself, on the real binary: `--version` names the
-//! engine build, `completions` prints scripts each shell accepts.
+//! engine build, `completions` prints scripts each shell accepts, `run --help` lists the
+//! exit codes.
 
 use std::process::{Command, Output};
 
@@ -135,4 +136,17 @@ fn an_unknown_shell_is_refused_with_the_choices() {
         err.contains("bash") && err.contains("zsh") && err.contains("fish"),
         "{err}"
     );
+}
+
+/// `run --help` documents every exit status `run` uses, the measured-nothing one included.
+#[test]
+fn run_help_lists_the_exit_codes() {
+    let help = stdout(&lfmbench(&["run", "--help"]));
+    for code in ["0 ", "2 ", "3 ", "5 ", "130 "] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(code)),
+            "exit {code}missing from:\n{help}"
+        );
+    }
+    assert!(help.contains("measured nothing"), "{help}");
 }

@@ -81,6 +81,10 @@ fn report_writes_the_golden_markdown_and_charts_and_is_byte_identical() {
         [
             "cold_start.png",
             "cold_start.svg",
+            "depth.png",
+            "depth.svg",
+            "depth_ratio.png",
+            "depth_ratio.svg",
             "itl.png",
             "itl.svg",
             "memory.png",

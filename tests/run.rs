@@ -130,9 +130,23 @@ fn a_crashing_model_is_recorded_and_the_other_keeps_its_results() {
         .env("LFMBENCH_FAULT", "smol:decode:segv")
         .output()
         .expect("run");
+    // The run goes on, but one model measured nothing of its bench workloads: exit 5,
+    // naming them, never a green status over nothing.
+    assert_eq!(o.status.code(), Some(5), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for w in ["decode@0", "decode@64", "prefill", "chat", "memory"] {
+        assert!(
+            err.contains(&format!(
+                "MEASURED NOTHING smol {w}: crash: killed by signal 11"
+            )),
+            "{w}: {}",
+            text(&o)
+        );
+    }
+    assert!(!err.contains("MEASURED NOTHING gemma"), "{}", text(&o));
     assert!(
-        o.status.success(),
-        "a crash in one model must not fail the run: {}",
+        !err.contains("MEASURED NOTHING smol cold_start"),
+        "{}",
         text(&o)
     );
     let recs = sb.records();
@@ -158,7 +172,8 @@ fn a_crashing_model_is_recorded_and_the_other_keeps_its_results() {
         recs.iter()
             .filter(|r| r["model"] == "gemma" && r["kind"] == "decode")
             .count(),
-        4
+        12,
+        "2 rounds × 2 depths × 3 repetitions"
     );
     assert_eq!(
         recs.iter()
@@ -188,7 +203,19 @@ fn a_hanging_model_is_killed_at_its_timeout() {
         .env("LFMBENCH_FAULT", "gemma:chat:hang")
         .output()
         .expect("run");
-    assert!(o.status.success(), "{}", text(&o));
+    // Its chat (and the bench process's memory) measured nothing: exit 5, naming them.
+    assert_eq!(o.status.code(), Some(5), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("MEASURED NOTHING gemma chat: timeout: timed out after 30 s"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !err.contains("MEASURED NOTHING gemma decode"),
+        "{}",
+        text(&o)
+    );
     assert!(t.elapsed().as_secs() < 120, "the hang was not cut short");
     let recs = sb.records();
     let fail = recs
@@ -201,7 +228,87 @@ fn a_hanging_model_is_killed_at_its_timeout() {
         recs.iter()
             .filter(|r| r["model"] == "gemma" && r["kind"] == "decode")
             .count(),
-        2
+        6,
+        "2 depths × 3 repetitions: {}",
+        text(&o)
+    );
+}
+
+/// A model whose every job times out: the run goes on with the other (even under
+/// --keep-going), ends with exit 5 naming the model, each workload and the timeout, the
+/// verdict is NOT MEASURED (it is the candidate), and the report lists the gaps.
+#[test]
+fn a_model_whose_every_job_times_out_exits_5_and_names_it() {
+    let sb = Sandbox::new();
+    // Light work, so that the healthy model finishes well inside the timeout on a busy host.
+    sb.write(
+        "suite.toml",
+        r#"
+[suite]
+name = "tiny"
+candidate = "smol"
+baseline = "gemma"
+rounds = 1
+warmup = 0
+timeout_s = 20
+
+[backend]
+n_ctx = 256
+n_batch = 64
+
+[[workload]]
+kind = "decode"
+tokens = 4
+depths = [0]
+repetitions = 1
+
+[[workload]]
+kind = "cold_start"
+"#,
+    );
+    let o = sb
+        .cmd(&["run", "suite.toml", "--keep-going"])
+        .env("LFMBENCH_FAULT", "smol:start:hang")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(5), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for w in ["decode@0", "cold_start", "memory"] {
+        assert!(
+            err.contains(&format!(
+                "MEASURED NOTHING smol {w}: timeout: timed out after 20 s"
+            )),
+            "{w}: {}",
+            text(&o)
+        );
+    }
+    assert!(!err.contains("MEASURED NOTHING gemma"), "{}", text(&o));
+    // gemma's results are all there.
+    assert_eq!(
+        sb.records()
+            .iter()
+            .filter(|r| r["model"] == "gemma" && r["kind"] == "decode" && r["valid"] == true)
+            .count(),
+        1
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("NOT MEASURED"), "{}", text(&o));
+    let dir = sb.run_dir();
+    let r = sb.run(&[
+        "report",
+        dir.to_str().expect("utf-8"),
+        "--out",
+        "FINDINGS.md",
+        "--format",
+        "json",
+    ]);
+    assert!(r.status.success(), "{}", text(&r));
+    let j: serde_json::Value = serde_json::from_slice(&r.stdout).expect("json");
+    assert_eq!(j["decision"], "NOT MEASURED", "{j}");
+    let md = std::fs::read_to_string(sb.path().join("FINDINGS.md")).expect("findings");
+    assert!(
+        md.contains("| `smol` | decode@0 | NOT MEASURED | timeout: timed out after 20 s"),
+        "{md}"
     );
 }
 

@@ -19,7 +19,7 @@ use anyhow::Result;
 use super::{Backend, Eog, Session, TokenEvent};
 use crate::config::Workload;
 use crate::protocol::{Job, Part, WorkerMsg};
-use crate::sample::{Body, ChatSample, DecodeSample, PrefillSample, Record, StopReason};
+use crate::sample::{Body, ChatSample, DecodeSample, PrefillSample, StopReason, SustainedWindow};
 
 /// Run `job` on `backend`, sending every message to `out`. The worker process's `main` and
 /// the http backend's worker entry both call it.
@@ -69,8 +69,134 @@ pub fn run_job(
                 })?;
             }
         }
+        Part::Sustained {
+            duration_s,
+            window_s,
+            cooldown_s,
+            chunk,
+        } => {
+            let spec = Sustained {
+                duration_s: *duration_s,
+                window_s: *window_s,
+                cooldown_s: *cooldown_s,
+                chunk: *chunk,
+            };
+            if let Err(e) = sustained(session.as_mut(), job, &spec, out) {
+                out(WorkerMsg::Error {
+                    stage: "sustained".into(),
+                    message: format!("{e:#}"),
+                })?;
+            }
+        }
     }
     Ok(())
+}
+
+struct Sustained {
+    duration_s: u32,
+    window_s: u32,
+    cooldown_s: u32,
+    chunk: u32,
+}
+
+/// Decode without a pause for the stated time: each context restarted after `chunk`
+/// tokens (the last ones cut to what fits the time left), every token's timestamp counted
+/// into its window, each window sent as soon as it is over (with the CPU frequency and
+/// temperature read then), so a crash keeps the windows before it. Tokens after the end
+/// are not counted.
+fn sustained(
+    s: &mut dyn Session,
+    job: &Job,
+    spec: &Sustained,
+    out: &mut dyn FnMut(WorkerMsg) -> Result<()>,
+) -> Result<()> {
+    // Warm-up: the first chunk's page faults and thread start-up are not the machine's
+    // sustained rate.
+    for _ in 0..job.warmup {
+        s.reset()?;
+        let p = s.synthetic_prompt(1)?;
+        s.prefill(&p)?;
+        s.generate(spec.chunk.min(32), Eog::Ignore, &mut |_| {})?;
+    }
+    let window = f64::from(spec.window_s);
+    let duration = f64::from(spec.duration_s);
+    let n_windows = (duration / window).ceil() as usize;
+    let mut counts = vec![0u32; n_windows];
+    let mut sent = 0usize;
+    let t0 = Instant::now();
+    let secs = |at: Instant| at.duration_since(t0).as_secs_f64();
+    let mut generated = 0u64;
+    while secs(Instant::now()) < duration {
+        // The last contexts are cut to what the measured rate fits in the time left, so
+        // the run ends near its stated duration (not a whole chunk later).
+        let now = secs(Instant::now());
+        let n = if generated == 0 || now <= 0.0 {
+            spec.chunk
+        } else {
+            let fits = (generated as f64 / now * (duration - now) * 1.05).ceil() as u32 + 1;
+            fits.clamp(2, spec.chunk)
+        };
+        s.reset()?;
+        let p = s.synthetic_prompt(1)?;
+        s.prefill(&p)?;
+        let g = s.generate(n, Eog::Ignore, &mut |e: TokenEvent| {
+            let i = (secs(e.at) / window) as usize;
+            if let Some(c) = counts.get_mut(i) {
+                *c += 1;
+            }
+        })?;
+        generated += u64::from(g.n_generated);
+        let now = secs(Instant::now());
+        // Windows that are over: read the machine's state once for them, then send.
+        let over = ((now / window) as usize).min(n_windows);
+        if over > sent {
+            let (mhz, temp) = (
+                crate::measure::thermal::cpu_mhz(),
+                crate::measure::thermal::temp_c(),
+            );
+            for (i, n) in counts.iter().enumerate().take(over).skip(sent) {
+                out(WorkerMsg::Record(
+                    job.record(Body::Sustained(window_of(spec, i, *n, mhz, temp))),
+                ))?;
+            }
+            sent = over;
+        }
+    }
+    let (mhz, temp) = (
+        crate::measure::thermal::cpu_mhz(),
+        crate::measure::thermal::temp_c(),
+    );
+    for (i, n) in counts.iter().enumerate().skip(sent) {
+        out(WorkerMsg::Record(
+            job.record(Body::Sustained(window_of(spec, i, *n, mhz, temp))),
+        ))?;
+    }
+    Ok(())
+}
+
+fn window_of(
+    spec: &Sustained,
+    i: usize,
+    tokens: u32,
+    cpu_mhz: Option<f64>,
+    temp_c: Option<f64>,
+) -> SustainedWindow {
+    let w = f64::from(spec.window_s);
+    let start_s = i as f64 * w;
+    let end_s = (start_s + w).min(f64::from(spec.duration_s));
+    SustainedWindow {
+        index: i as u32,
+        start_s,
+        end_s,
+        tokens,
+        tokens_per_s: f64::from(tokens) / (end_s - start_s).max(1e-9),
+        duration_s: spec.duration_s,
+        window_s: spec.window_s,
+        cooldown_s: spec.cooldown_s,
+        chunk: spec.chunk,
+        cpu_mhz,
+        temp_c,
+    }
 }
 
 fn ms(a: Instant, b: Instant) -> f64 {
@@ -83,18 +209,13 @@ fn run_workload(
     w: &Workload,
     out: &mut dyn FnMut(WorkerMsg) -> Result<()>,
 ) -> Result<()> {
-    let record = |body| {
-        WorkerMsg::Record(Record {
-            model: job.model.clone(),
-            round: job.round,
-            body,
-        })
-    };
+    let record = |body| WorkerMsg::Record(job.record(body));
     match w {
         Workload::Decode {
             tokens,
             depths,
             repetitions,
+            ..
         } => {
             // Warm-up first (unmeasured), then the measured repetitions, depth by depth.
             for &depth in depths {
@@ -111,21 +232,25 @@ fn run_workload(
         Workload::Prefill {
             tokens,
             repetitions,
+            ..
         } => {
-            for _ in 0..job.warmup {
-                prefill_once(s, *tokens)?;
-            }
-            for repetition in 0..*repetitions {
-                let elapsed_ms = prefill_once(s, *tokens)?;
-                out(record(Body::Prefill(PrefillSample {
-                    n_tokens: *tokens,
-                    n_batch: job.settings.n_batch,
-                    elapsed_ms,
-                    tokens_per_s: f64::from(*tokens) * 1000.0 / elapsed_ms,
-                    note: None,
-                    repetition,
-                    repetitions: *repetitions,
-                })))?;
+            for &n in tokens.values() {
+                for _ in 0..job.warmup {
+                    prefill_once(s, n)?;
+                }
+                for repetition in 0..*repetitions {
+                    let (elapsed_ms, ttft_ms) = prefill_once(s, n)?;
+                    out(record(Body::Prefill(PrefillSample {
+                        n_tokens: n,
+                        n_batch: job.settings.n_batch,
+                        elapsed_ms,
+                        tokens_per_s: f64::from(n) * 1000.0 / elapsed_ms,
+                        ttft_ms,
+                        note: None,
+                        repetition,
+                        repetitions: *repetitions,
+                    })))?;
+                }
             }
         }
         Workload::Chat {
@@ -145,18 +270,27 @@ fn run_workload(
                 }
             }
         }
-        Workload::ColdStart { .. } => {} // run by the parent as separate processes
+        // Run by the parent as processes of their own.
+        Workload::ColdStart { .. } | Workload::Sustained { .. } => {}
     }
     Ok(())
 }
 
-/// Evaluate a synthetic prompt of `tokens` tokens from an empty context; its wall time, ms.
-fn prefill_once(s: &mut dyn Session, tokens: u32) -> Result<f64> {
+/// Evaluate a synthetic prompt of `tokens` tokens, then take the first token: (prefill
+/// ms, time to first token ms at this prompt length). A backend that tokenizes remotely
+/// (http) answered the prompt with one token in the same request already; asking again
+/// would send it twice, so it has no separate first token.
+fn prefill_once(s: &mut dyn Session, tokens: u32) -> Result<(f64, Option<f64>)> {
     s.reset()?;
     let p = s.synthetic_prompt(tokens)?;
     let t0 = Instant::now();
     s.prefill(&p)?;
-    Ok(ms(t0, Instant::now()))
+    let elapsed_ms = ms(t0, Instant::now());
+    let mut first = None;
+    if !p.is_empty() {
+        s.generate(1, Eog::Ignore, &mut |e| first = Some(e.at))?;
+    }
+    Ok((elapsed_ms, first.map(|at| ms(t0, at))))
 }
 
 /// Fill the context to `depth` (untimed), then generate `tokens` one at a time ignoring

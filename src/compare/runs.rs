@@ -66,8 +66,10 @@ fn metrics(old: &StoredRun, new: &StoredRun) -> Vec<MetricName> {
         .into_iter()
         .map(|depth| MetricName::DecodeTokensPerS { depth })
         .collect();
+    v.extend(crate::metric::prefill_metrics(
+        old.records.iter().chain(&new.records),
+    ));
     v.extend([
-        MetricName::PrefillTokensPerS,
         MetricName::ChatTtftMs,
         MetricName::ChatItlMs,
         MetricName::ChatE2eMs,

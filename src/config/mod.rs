@@ -7,6 +7,7 @@ pub mod endpoint;
 mod error;
 pub mod models;
 pub mod suite;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ pub use error::{ConfigError, line_col, parse_toml};
 pub use models::{BackendKind, ModelEntry, ModelsFile};
 pub use suite::{Criterion, Decision, Op, Suite, Versus, Workload};
 pub use suite::{DeviceClass, DeviceMatch};
+pub use sweep::{At, Counts, Sweep};
 
 /// Backend settings: the suite's `[backend]` defaults, a model's `overrides`.
 /// `None` means "not set here"; [`BackendSettings::resolve`] fills the final values.
@@ -36,6 +38,10 @@ pub struct BackendSettings {
     pub n_gpu_layers: Option<u32>,
     #[serde(default)]
     pub use_mmap: Option<bool>,
+    /// Lists of settings to measure at besides these (suite `[backend]` only; see
+    /// [`sweep`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<Sweep>,
 }
 
 /// `n_gpu_layers` when neither the suite nor the model sets it: every layer on the GPU
@@ -61,6 +67,7 @@ impl BackendSettings {
             n_batch: self.n_batch.or(under.n_batch),
             n_gpu_layers: self.n_gpu_layers.or(under.n_gpu_layers),
             use_mmap: self.use_mmap.or(under.use_mmap),
+            sweep: self.sweep.clone().or_else(|| under.sweep.clone()),
         }
     }
 
@@ -304,6 +311,10 @@ fn validate_http(path: &Path, text: &str, m: &ModelEntry, needle: &str) -> Resul
     Ok(())
 }
 
+/// The most rounds a suite may ask for (a round is a process per model: 10 000 rounds of
+/// a small model already take days).
+pub const MAX_ROUNDS: u32 = 10_000;
+
 /// Load a suite and models.toml and check that they fit together.
 pub fn load(suite_path: &Path, models_path: &Path) -> Result<Loaded, ConfigError> {
     let suite_text = read(suite_path)?;
@@ -370,6 +381,22 @@ pub fn check_host(
         }
         return Err(e);
     }
+    let mut lists: Vec<&Sweep> = l.suite.backend.sweep.iter().collect();
+    lists.extend(l.suite.workloads.iter().filter_map(|w| w.sweep(None)));
+    for s in lists {
+        if let Some(t) = too_many(s.threads.iter().copied().max()) {
+            return Err(at_list(
+                ConfigError::new(
+                    &l.suite_path,
+                    format!("threads = {t} in a sweep, more than this host's {logical_cpus} logical CPUs"),
+                ),
+                &l.suite_text,
+                "threads",
+                &t.to_string(),
+            )
+            .help(help));
+        }
+    }
     Ok(())
 }
 
@@ -389,6 +416,16 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
         return Err(ConfigError::new(p, "rounds = 0 measures nothing")
             .at_text(t, "rounds")
             .help("set rounds to 3 or more (5 is the default) so medians and intervals mean something"));
+    }
+    // Every job is planned before the first starts: a mistyped huge count would exhaust
+    // memory before anything ran (found by the suite_toml fuzz target).
+    if s.rounds > MAX_ROUNDS {
+        return Err(ConfigError::new(
+            p,
+            format!("rounds = {} is more than lfmbench plans ({MAX_ROUNDS})", s.rounds),
+        )
+        .at_text(t, "rounds")
+        .help("each round is a fresh process per model; 5 to 20 rounds give intervals that mean something"));
     }
     if s.timeout_s == 0 {
         return Err(
@@ -428,15 +465,18 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
         }
         for w in &l.suite.workloads {
             let (need, what) = match w {
+                // In u64: a depth near u32::MAX plus the tokens must not wrap to a small
+                // number that fits (found by reasoning over the config_toml fuzz target).
                 Workload::Decode { tokens, depths, .. } => (
-                    depths.iter().max().copied().unwrap_or(0) + tokens,
+                    u64::from(depths.iter().max().copied().unwrap_or(0)) + u64::from(*tokens),
                     "decode depth + tokens",
                 ),
-                Workload::Prefill { tokens, .. } => (*tokens, "prefill tokens"),
-                Workload::Chat { max_tokens, .. } => (*max_tokens, "chat max_tokens"),
+                Workload::Prefill { tokens, .. } => (u64::from(tokens.max()), "prefill tokens"),
+                Workload::Chat { max_tokens, .. } => (u64::from(*max_tokens), "chat max_tokens"),
                 Workload::ColdStart { .. } => (0, ""),
+                Workload::Sustained { chunk, .. } => (u64::from(*chunk) + 1, "sustained chunk + 1"),
             };
-            if need > r.n_ctx {
+            if need > u64::from(r.n_ctx) {
                 return Err(ConfigError::new(
                     p,
                     format!(
@@ -456,7 +496,12 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
                     .at_text(t, "kind = \"chat\"")
                     .help("add prompts = [\"…\"]"));
             }
-            if let Workload::Decode { tokens: 0, .. } | Workload::Prefill { tokens: 0, .. } = w {
+            let zero = match w {
+                Workload::Decode { tokens, .. } => *tokens == 0,
+                Workload::Prefill { tokens, .. } => tokens.values().contains(&0),
+                _ => false,
+            };
+            if zero {
                 return Err(ConfigError::new(
                     p,
                     format!("a {} workload with tokens = 0 measures nothing", w.kind()),
@@ -466,8 +511,11 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
             check_repetitions(p, t, w)?;
         }
     }
+    validate_sweeps(l)?;
+    validate_pairs(l)?;
     for c in &l.suite.criteria {
         check_criterion(p, t, c)?;
+        validate_criterion_point(l, c)?;
     }
     device::validate(p, t, &l.suite.devices, Some(&l.suite.criteria))?;
     if let Some(d) = &l.suite.decision {
@@ -483,6 +531,228 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
             .at_text(t, "pass_at_least")
             .help("lower pass_at_least or add criteria"));
         }
+    }
+    Ok(())
+}
+
+/// Place an error at the line of a list that holds `value` under key `key` (e.g. the
+/// `threads = [1, 2, 4]` that lists 4), else at the first `key`.
+fn at_list(e: ConfigError, text: &str, key: &str, value: &str) -> ConfigError {
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(k) = line.find(key) {
+            let rest = &line[k + key.len()..];
+            let listed = rest
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|w| w.eq_ignore_ascii_case(value));
+            if listed && rest.contains('[') {
+                let (l, c) = line_col(text, pos + k);
+                return ConfigError {
+                    line: Some(l),
+                    column: Some(c),
+                    ..e
+                };
+            }
+        }
+        pos += line.len();
+    }
+    e.at_text(text, key)
+}
+
+/// Every sweep of the suite: lists that measure something, valid values, not in a model's
+/// overrides.
+fn validate_sweeps(l: &Loaded) -> Result<(), ConfigError> {
+    let p = &l.suite_path;
+    let t = &l.suite_text;
+    for id in l.model_ids() {
+        if let Some(m) = l.model(&id)
+            && m.overrides.sweep.is_some()
+        {
+            return Err(ConfigError::new(
+                &l.models_path,
+                format!("model `{id}`: a sweep belongs to the suite, not to a model's overrides"),
+            )
+            .at_text(&l.models_text, "sweep")
+            .help("move `sweep = { … }` into the suite's [backend] or a [[workload]]"));
+        }
+    }
+    let mut sweeps: Vec<&Sweep> = l.suite.backend.sweep.iter().collect();
+    for w in &l.suite.workloads {
+        if let Workload::Decode { sweep: Some(s), .. } | Workload::Prefill { sweep: Some(s), .. } =
+            w
+        {
+            sweeps.push(s);
+        }
+    }
+    for s in sweeps {
+        if s.is_empty() {
+            return Err(ConfigError::new(p, "a sweep with no list measures nothing")
+                .at_text(t, "sweep")
+                .help("give at least one of threads = [..], n_batch = [..], quant = [..], or remove the sweep"));
+        }
+        if s.n_batch.contains(&0) {
+            return Err(at_list(
+                ConfigError::new(p, "n_batch = 0 in a sweep evaluates nothing"),
+                t,
+                "n_batch",
+                "0",
+            )
+            .help("list batch sizes above 0, e.g. n_batch = [64, 256, 512]"));
+        }
+        for id in l.model_ids() {
+            let r = l.settings_for(&id);
+            if let Some(b) = s.n_batch.iter().find(|b| **b > r.n_ctx) {
+                return Err(at_list(
+                    ConfigError::new(
+                        p,
+                        format!(
+                            "n_batch = {b} in a sweep is above n_ctx = {} of model `{id}`",
+                            r.n_ctx
+                        ),
+                    ),
+                    t,
+                    "n_batch",
+                    &b.to_string(),
+                )
+                .help(
+                    "a batch larger than the context is cut to it; list batch sizes up to n_ctx",
+                ));
+            }
+        }
+        for q in &s.quant {
+            if q.trim().is_empty() {
+                return Err(ConfigError::new(p, "an empty quantization name in a sweep")
+                    .at_text(t, "quant")
+                    .help("name quantizations as twins take them, e.g. quant = [\"Q4_K_M\", \"Q8_0\"]"));
+            }
+        }
+    }
+    for w in &l.suite.workloads {
+        if let Workload::Sustained {
+            duration_s,
+            window_s,
+            chunk,
+            rounds,
+            models,
+            ..
+        } = w
+        {
+            let ids = l.model_ids();
+            if let Some(x) = models.iter().find(|x| !ids.contains(x)) {
+                return Err(ConfigError::new(
+                    p,
+                    format!("sustained workload: `{x}` is not a model of the suite"),
+                )
+                .at_text(t, &format!("\"{x}\""))
+                .help("list ids of [suite] (candidate, baseline, others), or remove `models` to run it for every model"));
+            }
+            let bad = if *window_s == 0 {
+                Some("window_s = 0: a window must last at least a second")
+            } else if duration_s < window_s {
+                Some("duration_s is shorter than one window_s")
+            } else if *chunk < 2 {
+                Some("chunk must be at least 2 tokens")
+            } else if *rounds == 0 {
+                Some("rounds = 0 measures nothing")
+            } else {
+                None
+            };
+            if let Some(why) = bad {
+                return Err(ConfigError::new(p, format!("sustained workload: {why}"))
+                    .at_text(t, "kind = \"sustained\"")
+                    .help("e.g. duration_s = 300, window_s = 10, chunk = 64, rounds = 1 (the defaults)"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `pairs`: each a candidate and a baseline among the suite's models.
+fn validate_pairs(l: &Loaded) -> Result<(), ConfigError> {
+    let ids = l.model_ids();
+    for [a, b] in &l.suite.suite.pairs {
+        for x in [a, b] {
+            if !ids.contains(x) {
+                return Err(ConfigError::new(
+                    &l.suite_path,
+                    format!("pair [`{a}`, `{b}`]: `{x}` is not a model of the suite"),
+                )
+                .at_text(&l.suite_text, "pairs")
+                .help("add it to `others` in [suite], or correct the id"));
+            }
+        }
+        if a == b {
+            return Err(ConfigError::new(
+                &l.suite_path,
+                format!("pair [`{a}`, `{b}`] compares a model with itself"),
+            )
+            .at_text(&l.suite_text, "pairs"));
+        }
+    }
+    Ok(())
+}
+
+/// A criterion's `at`, `candidate` and `baseline` name what the suite measures.
+fn validate_criterion_point(l: &Loaded, c: &Criterion) -> Result<(), ConfigError> {
+    let p = &l.suite_path;
+    let t = &l.suite_text;
+    let ids = l.model_ids();
+    for id in [&c.candidate, &c.baseline].into_iter().flatten() {
+        if !ids.contains(id) {
+            return Err(ConfigError::new(
+                p,
+                format!("criterion `{}`: `{id}` is not a model of the suite", c.name),
+            )
+            .at_text(t, &format!("\"{id}\""))
+            .help("name a model of [suite] (candidate, baseline or others)"));
+        }
+    }
+    let Some(at) = &c.at else { return Ok(()) };
+    let mut lists: Vec<&Sweep> = l.suite.backend.sweep.iter().collect();
+    for w in &l.suite.workloads {
+        if let Some(s) = w.sweep(None) {
+            lists.push(s);
+        }
+    }
+    let named = &l.suite.backend;
+    let measured = |listed: bool, is_named: bool| listed || is_named;
+    let ok = at.threads.is_none_or(|v| {
+        measured(
+            lists.iter().any(|s| s.threads.contains(&v)),
+            named.threads == Some(v),
+        )
+    }) && at.n_batch.is_none_or(|v| {
+        measured(
+            lists.iter().any(|s| s.n_batch.contains(&v)),
+            named.n_batch == Some(v),
+        )
+    }) && at.quant.as_ref().is_none_or(|v| {
+        lists
+            .iter()
+            .any(|s| s.quant.iter().any(|q| q.eq_ignore_ascii_case(v)))
+            || ids
+                .iter()
+                .filter_map(|id| l.model(id)?.quant.as_ref())
+                .any(|q| q.eq_ignore_ascii_case(v))
+    });
+    if at.threads.is_none() && at.n_batch.is_none() && at.quant.is_none() {
+        return Err(
+            ConfigError::new(p, format!("criterion `{}`: `at` names no setting", c.name))
+                .at_text(t, "at =")
+                .help("e.g. at = { threads = 1 }, or remove `at` to judge the named point"),
+        );
+    }
+    if !ok {
+        return Err(ConfigError::new(
+            p,
+            format!(
+                "criterion `{}`: at {} is not a point the suite measures",
+                c.name,
+                at.label()
+            ),
+        )
+        .at_text(t, "at =")
+        .help("add the value to a `sweep` list, or judge a listed one"));
     }
     Ok(())
 }
@@ -547,6 +817,55 @@ mod tests {
     fn line_col_is_one_based() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    /// A decode depth near u32::MAX plus its tokens is refused as too long for n_ctx, not
+    /// wrapped around to a small number (a debug build panicked on the overflow).
+    #[test]
+    fn a_huge_decode_depth_does_not_overflow() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let suite = dir.path().join("s.toml");
+        let models = dir.path().join("models.toml");
+        std::fs::write(
+            &models,
+            "[[model]]\nid = \"a\"\npath = \"a.gguf\"\nfamily = \"llama\"\n\n[[model]]\nid = \"b\"\npath = \"b.gguf\"\nfamily = \"llama\"\n",
+        )
+        .expect("models");
+        std::fs::write(
+            &suite,
+            "[suite]\nname = \"x\"\ncandidate = \"a\"\nbaseline = \"b\"\nrounds = 1\n\n[backend]\nn_ctx = 256\n\n[[workload]]\nkind = \"decode\"\ntokens = 2\ndepths = [4294967295]\n",
+        )
+        .expect("suite");
+        let e = load(&suite, &models).expect_err("does not fit");
+        assert!(
+            e.to_string()
+                .contains("decode depth + tokens = 4294967297 does not fit n_ctx = 256"),
+            "{e}"
+        );
+    }
+
+    /// A huge round count is refused at load, before the plan would hold every job.
+    #[test]
+    fn rounds_are_bounded() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let suite = dir.path().join("s.toml");
+        let models = dir.path().join("models.toml");
+        std::fs::write(
+            &models,
+            "[[model]]\nid = \"a\"\npath = \"a.gguf\"\nfamily = \"llama\"\n\n[[model]]\nid = \"b\"\npath = \"b.gguf\"\nfamily = \"llama\"\n",
+        )
+        .expect("models");
+        std::fs::write(
+            &suite,
+            "[suite]\nname = \"x\"\ncandidate = \"a\"\nbaseline = \"b\"\nrounds = 400000000\n\n[[workload]]\nkind = \"prefill\"\ntokens = 8\n",
+        )
+        .expect("suite");
+        let e = load(&suite, &models).expect_err("too many rounds");
+        assert_eq!(e.line, Some(5), "{e}");
+        assert!(
+            e.to_string().contains("rounds = 400000000 is more than"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -653,6 +972,72 @@ mod tests {
             dir.path().join("certs/ca.pem"),
             "resolved beside models.toml"
         );
+    }
+
+    #[test]
+    fn every_shipped_suite_loads_against_models_toml() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut n = 0;
+        for e in std::fs::read_dir(root.join("suites")).expect("suites/") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                load(&p, &root.join("models.toml")).unwrap_or_else(|e| panic!("{e}"));
+                n += 1;
+            }
+        }
+        assert!(n >= 3, "phase0, smoke and family at least");
+    }
+
+    /// The family suite pairs each LFM2 size with the Qwen3 and the Gemma3 size nearest in
+    /// parameters, by the catalogue's counts.
+    #[test]
+    fn family_pairs_are_the_nearest_peers_in_parameters() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let l = load(&root.join("suites/family.toml"), &root.join("models.toml"))
+            .expect("family loads");
+        let params = |id: &str| -> f64 {
+            let twin = l
+                .model(id)
+                .and_then(|m| m.twin.clone())
+                .unwrap_or_else(|| id.into());
+            crate::twin::catalogue::find(&twin)
+                .unwrap_or_else(|| panic!("{id} not in the catalogue"))
+                .n_params as f64
+        };
+        let ids = l.model_ids();
+        let fam = |f: &str| -> Vec<String> {
+            ids.iter()
+                .filter(|id| l.model(id).is_some_and(|m| m.family == f))
+                .cloned()
+                .collect()
+        };
+        let mut pairs: Vec<(String, String)> = l
+            .suite
+            .suite
+            .pairs
+            .iter()
+            .map(|[a, b]| (a.clone(), b.clone()))
+            .collect();
+        pairs.push((
+            l.suite.suite.candidate.clone(),
+            l.suite.suite.baseline.clone(),
+        ));
+        for lfm in fam("lfm2") {
+            for peers in [fam("qwen3"), fam("gemma3")] {
+                let nearest = peers
+                    .iter()
+                    .min_by(|a, b| {
+                        let d = |x: &String| (params(x) - params(&lfm)).abs();
+                        d(a).total_cmp(&d(b))
+                    })
+                    .expect("a peer");
+                assert!(
+                    pairs.contains(&(lfm.clone(), nearest.clone())),
+                    "{lfm} is not paired with its nearest peer {nearest}"
+                );
+            }
+        }
+        assert_eq!(pairs.len(), 2 * fam("lfm2").len(), "{pairs:?}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::BackendSettings;
+use super::sweep::{At, Counts, Sweep};
 
 /// A whole suite as written in TOML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +49,10 @@ pub struct SuiteHeader {
     /// Seconds a single round may take before its process is killed and the round failed.
     #[serde(default = "default_timeout")]
     pub timeout_s: u64,
+    /// Further candidate ÷ baseline pairs, each with a ratio table of its own
+    /// (`pairs = [["lfm2-1.2b", "qwen3-1.7b"], …]`); every id must be a model of the suite.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<[String; 2]>,
 }
 
 fn default_rounds() -> u32 {
@@ -64,7 +69,9 @@ fn default_timeout() -> u64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Workload {
-    /// Generate `tokens` tokens one at a time at each context depth.
+    /// Generate `tokens` tokens one at a time at each context depth. With more than one
+    /// depth, each depth runs in a process of its own whose context is sized to it, so
+    /// that its peak RSS is the memory of serving that depth.
     Decode {
         tokens: u32,
         #[serde(default = "default_depths")]
@@ -73,14 +80,20 @@ pub enum Workload {
         /// `-r`); the round's value is their median.
         #[serde(default = "default_repetitions")]
         repetitions: u32,
+        /// Backend settings to measure it at besides the named point (see `sweep`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sweep: Option<Sweep>,
     },
-    /// Evaluate `tokens` prompt tokens in batches of n_batch.
+    /// Evaluate `tokens` prompt tokens in batches of n_batch, then take the first token
+    /// (time to first token); a list of lengths measures each.
     Prefill {
-        tokens: u32,
+        tokens: Counts,
         /// Measured repetitions per round, after the warm-up (llama-bench `-r`); the
         /// round's value is their median.
         #[serde(default = "default_repetitions")]
         repetitions: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sweep: Option<Sweep>,
     },
     /// Answer each prompt through the chat template, greedy, at most `max_tokens`.
     Chat {
@@ -95,6 +108,41 @@ pub enum Workload {
         #[serde(default = "default_cold_prompt")]
         prompt: String,
     },
+    /// Decode without a pause for `duration_s` after `cooldown_s` of idling, counting the
+    /// rate per window of `window_s` (thermal throttling shows as a falling rate). Runs in
+    /// a process of its own, in the first `rounds` rounds, for `models` (default: all).
+    Sustained {
+        #[serde(default = "default_duration")]
+        duration_s: u32,
+        #[serde(default = "default_window")]
+        window_s: u32,
+        #[serde(default = "default_cooldown")]
+        cooldown_s: u32,
+        /// Tokens per context before it is restarted (the depth cycles from 0 to this).
+        #[serde(default = "default_chunk")]
+        chunk: u32,
+        #[serde(default = "default_sustained_rounds")]
+        rounds: u32,
+        /// Which models run it (ids of the suite); empty: every model.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        models: Vec<String>,
+    },
+}
+
+fn default_duration() -> u32 {
+    300
+}
+fn default_window() -> u32 {
+    10
+}
+fn default_cooldown() -> u32 {
+    60
+}
+fn default_chunk() -> u32 {
+    64
+}
+fn default_sustained_rounds() -> u32 {
+    1
 }
 
 fn default_depths() -> Vec<u32> {
@@ -124,6 +172,18 @@ impl Workload {
             Workload::Prefill { .. } => "prefill",
             Workload::Chat { .. } => "chat",
             Workload::ColdStart { .. } => "cold_start",
+            Workload::Sustained { .. } => "sustained",
+        }
+    }
+
+    /// The workload's own sweep, else the backend's (decode and prefill only: chat, cold
+    /// start and sustained load are measured at the named point).
+    pub fn sweep<'a>(&'a self, backend: Option<&'a Sweep>) -> Option<&'a Sweep> {
+        match self {
+            Workload::Decode { sweep, .. } | Workload::Prefill { sweep, .. } => {
+                sweep.as_ref().or(backend)
+            }
+            _ => None,
         }
     }
 
@@ -205,6 +265,15 @@ pub struct Criterion {
     /// Plain-language definition repeated in the report.
     #[serde(default)]
     pub definition: Option<String>,
+    /// The configuration judged, a value of a sweep (`at = { threads = 1 }`); absent,
+    /// the suite's named point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<At>,
+    /// Another pair than the suite's candidate and baseline (e.g. one size of a family).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
 }
 
 fn default_stat() -> String {

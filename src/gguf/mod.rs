@@ -7,10 +7,12 @@
 //!   every allocation against hostile lengths and never panics;
 //! - [`writer`]: GGUF v3 writing with streamed tensor data;
 //! - [`types`]: ggml tensor types (block sizes) and llama.cpp file types (quant names);
-//! - [`arch`]: the architectures the linked llama.cpp knows.
+//! - [`arch`]: the architectures the linked llama.cpp knows;
+//! - [`runnable`]: whether a valid file is a model llama.cpp can run (weights, vocabulary).
 
 pub mod arch;
 pub mod reader;
+pub mod runnable;
 pub mod types;
 pub mod value;
 pub mod writer;
@@ -76,6 +78,23 @@ fn located(path: &Path, e: GgufError) -> anyhow::Error {
 pub fn read_info(path: &Path) -> anyhow::Result<GgufInfo> {
     let g = read(path)?;
     info_of(&g).map_err(|e| located(path, e))
+}
+
+/// Read a GGUF header and check that it is a model llama.cpp can run: [`read_info`]'s
+/// checks, then the weights its architecture needs and a vocabulary that matches the
+/// embedding ([`runnable::check`]). What `lfmbench run` checks before any worker starts.
+pub fn read_runnable(path: &Path) -> anyhow::Result<GgufInfo> {
+    let g = read(path)?;
+    let info = info_of(&g).map_err(|e| located(path, e))?;
+    runnable::check(&g, &info.architecture).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not a runnable `{}` model: {e}\n  help: {}",
+            path.display(),
+            info.architecture,
+            e.help()
+        )
+    })?;
+    Ok(info)
 }
 
 /// The summary of a parsed header; fails on a missing or unknown architecture.

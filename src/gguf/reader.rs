@@ -53,7 +53,8 @@ pub enum GgufError {
     #[error("no general.architecture in the metadata")]
     NoArchitecture,
     #[error(
-        "architecture `{0}` is unknown to this llama.cpp (llama-cpp-sys-2 {ver})",
+        "architecture `{0}` is unknown to the llama.cpp this lfmbench is built with (llama-cpp-2 {ver}: its llama.cpp knows {n} architectures)",
+        n = super::arch::KNOWN.len(),
         ver = super::arch::LLAMA_CPP_SYS_VERSION
     )]
     UnknownArchitecture(String),

@@ -19,6 +19,10 @@ pub struct Host {
     /// Measured memory read bandwidth in GB/s (see `measure::bandwidth`), if probed.
     #[serde(default)]
     pub memory_bandwidth_gbps: Option<f64>,
+    /// The hypervisor this host runs under and how that was told (`measure::virt`),
+    /// "none" when nothing says it is a VM; absent in runs made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtualization: Option<String>,
 }
 
 /// Number of physical cores (logical when unknown), at least 1.
@@ -70,5 +74,6 @@ pub fn fingerprint() -> Host {
         arch,
         lfmbench_version: env!("CARGO_PKG_VERSION").to_string(),
         memory_bandwidth_gbps: None,
+        virtualization: Some(super::virt::detect().unwrap_or_else(|| "none".into())),
     }
 }

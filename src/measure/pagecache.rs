@@ -10,6 +10,13 @@
 //! the original and its copy agreed within 1%. A comparison of two models whose files
 //! have different histories (one just generated, one downloaded last week) would measure
 //! the page cache, not the models.
+//!
+//! Two runs at once: nothing here writes a file (it opens read-only, advises, maps and
+//! reads), so a second process probing or settling the same model cannot corrupt
+//! anything. It can disturb a measurement: pages another process maps are not dropped,
+//! so a cold start next to a run that has the file mapped is not cold — which is why each
+//! cold start stores the resident fraction measured just before it, and the report counts
+//! starts that were not really cold.
 
 use std::fs::File;
 use std::path::Path;

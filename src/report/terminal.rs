@@ -29,6 +29,7 @@ fn decision_ansi(d: Decision) -> &'static str {
     match d {
         Decision::Go => "\x1b[1;32m",
         Decision::Conditional | Decision::Inconclusive => "\x1b[1;33m",
+        Decision::NotMeasured => "\x1b[1;35m",
         Decision::NoGo => "\x1b[1;31m",
     }
 }

@@ -10,7 +10,9 @@ use std::sync::LazyLock;
 
 use super::*;
 use crate::cli::FailOn;
+use crate::metric::{MetricName, Stat};
 use crate::sample::{Body, ChatSample, Record, StopReason};
+use crate::stats::{self, Quantization};
 use crate::verdict::State;
 
 fn fixture(name: &str) -> PathBuf {
@@ -260,6 +262,9 @@ fn a_latency_target_is_drawn_when_a_criterion_sets_one() {
         critical: false,
         no_go: None,
         definition: None,
+        at: None,
+        candidate: None,
+        baseline: None,
     });
     let p_v = pools(std::slice::from_ref(&run));
     let v = views(&p_v);
@@ -279,6 +284,7 @@ fn zero_token(model: &str, round: u32) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Chat(ChatSample {
             prompt_index: 0,
             note: None,
@@ -490,6 +496,20 @@ fn charts_go_beside_the_markdown() {
     assert_eq!(charts_dir(Path::new("F.md")), Path::new("./charts"));
 }
 
+/// A latency distribution keeps every value up to the limit, then evenly spaced order
+/// statistics that include the extremes.
+#[test]
+fn cdf_points_keep_the_extremes_and_are_bounded() {
+    use super::view::cdf_points;
+    let small: Vec<f64> = (0..10).map(f64::from).collect();
+    assert_eq!(cdf_points(small.clone(), 16), small);
+    let big: Vec<f64> = (0..10_001).map(f64::from).collect();
+    let kept = cdf_points(big, 101);
+    assert_eq!(kept.len(), 101);
+    assert_eq!((kept[0], kept[50], kept[100]), (0.0, 5000.0, 10_000.0));
+    assert!(kept.windows(2).all(|w| w[0] <= w[1]));
+}
+
 /// A copy of `run` as another run of the same machine: its own id, its rounds' samples
 /// scaled by `speed` for the candidate.
 fn another_run(run: &StoredRun, id: &str, speed: f64) -> StoredRun {
@@ -693,4 +713,171 @@ fn the_committed_report_reads_as_a_decision() {
     }
     assert_eq!(md.matches("Criteria, as defined:").count(), 1);
     assert!(md.contains("| Rounds | Interval of | Method | Stated level | Simulated coverage |"));
+}
+
+/// A real run of every kind of curve (tests/fixtures/runs/curves: the two small models,
+/// depths 0/64/192 each in its own process, prompts of 16 and 64 tokens, threads 1 (the named
+/// point) and 2 for prefill, 6 s of sustained decode, a further pair, a criterion at
+/// threads 2) on a
+/// 2-core VM (`lfmbench run` of the suite stored beside it).
+static CURVES: LazyLock<StoredRun> = LazyLock::new(|| load("curves"));
+static CURVES_FINDINGS: LazyLock<Findings> =
+    LazyLock::new(|| findings(&views(&pools(std::slice::from_ref(&*CURVES)))).expect("findings"));
+
+#[test]
+fn golden_curves_run() {
+    golden("CURVES.md", &CURVES_FINDINGS.markdown);
+    let names: Vec<&str> = CURVES_FINDINGS
+        .charts
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    for stem in [
+        "depth_ratio",
+        "depth",
+        "prompt_length",
+        "threads",
+        "sustained",
+        "model_size",
+    ] {
+        for ext in ["svg", "png"] {
+            let n = format!("{stem}.{ext}");
+            assert!(names.contains(&n.as_str()), "{n} missing: {names:?}");
+            assert!(
+                CURVES_FINDINGS.markdown.contains(&format!("charts/{n}")),
+                "{n} not linked"
+            );
+        }
+    }
+    for n in &names {
+        let stem = n.rsplit_once('.').map_or(*n, |(s, _)| s);
+        assert!(charts::STEMS.contains(&stem), "{n} is not in charts::STEMS");
+    }
+    // The same run drawn again: the same bytes.
+    let again = findings(&views(&pools(std::slice::from_ref(&*CURVES)))).expect("again");
+    assert!(
+        again.charts == CURVES_FINDINGS.charts,
+        "curve charts differ"
+    );
+    let t = svg_doc(&CURVES_FINDINGS, "depth_ratio.svg");
+    for needle in [
+        "smollm2-135m ÷ gemma3-270m",
+        "target 1.50×",
+        "NO-GO 1.00×",
+        "context depth (tokens)",
+    ] {
+        assert!(t.contains(needle), "depth_ratio.svg lacks {needle:?}");
+    }
+}
+
+#[test]
+fn the_curves_of_the_fixture_hold_what_was_measured() {
+    let run = &*CURVES;
+    let p_v = pools(std::slice::from_ref(run));
+    let v = views(&p_v);
+    let v = &v[0];
+    let d = v.curves.depth.as_ref().expect("a depth sweep");
+    assert_eq!(d.depths, [0, 64, 192]);
+    assert_eq!(d.decode.len(), 2);
+    assert!(d.decode.iter().all(|c| c.points.len() == 3));
+    // Each depth's own process: a deeper context holds a larger KV cache.
+    for c in &d.memory {
+        let at = |x: f64| c.points.iter().find(|p| p.x == x).map(|p| p.est.point);
+        assert!(at(192.0) > at(0.0), "{}: {:?}", c.model, c.points);
+    }
+    // Two pairs (the suite's and its further pair) × two gates (target and NO-GO).
+    assert_eq!(d.ratios.len(), 2);
+    assert_eq!(d.crossings.len(), 4);
+    // A ratio at a depth is the paired ratio of the two models' decode there.
+    let first = &d.ratios[0];
+    let direct = stats::paired_ratio(
+        &stats::Rounds::new(
+            MetricName::DecodeTokensPerS { depth: 64 }
+                .values_by_round(&run.records, "smollm2-135m"),
+        )
+        .expect("rounds"),
+        &stats::Rounds::new(
+            MetricName::DecodeTokensPerS { depth: 64 }.values_by_round(&run.records, "gemma3-270m"),
+        )
+        .expect("rounds"),
+        Stat::Median,
+        Quantization::for_unit("tok/s"),
+    )
+    .expect("ratio");
+    assert_eq!(first.points[1].2.as_ref().expect("ratio at 64"), &direct);
+    let l = v.curves.lengths.as_ref().expect("prompt lengths");
+    assert_eq!(l.lengths, [16, 64]);
+    assert!(l.ttft.iter().all(|c| c.points.len() == 2));
+    let t = &v.curves.settings[0];
+    assert_eq!(t.param, "threads");
+    let sp = &t.metrics[0].speedup;
+    assert!(
+        sp.iter()
+            .all(|c| c.points[0].x == 1.0 && c.points[0].est.point == 1.0)
+    );
+    let s = v.sustained.as_ref().expect("sustained");
+    assert_eq!((s.duration_s, s.window_s), (6, 2));
+    assert!(s.models.iter().all(|m| m.rate.len() == 3));
+    assert_eq!(
+        s.vm.is_some(),
+        run.host.virtualization.as_deref() != Some("none")
+    );
+    let sizes: Vec<(&str, u64)> = v
+        .sizes
+        .iter()
+        .map(|r| (r.model.as_str(), r.n_params))
+        .collect();
+    assert_eq!(
+        sizes,
+        [("smollm2-135m", 134_515_008), ("gemma3-270m", 268_098_176)]
+    );
+    assert_eq!(v.pairs.len(), 1);
+    assert_eq!(v.pairs[0].0, "gemma3-270m");
+}
+
+#[test]
+fn a_criterion_at_a_sweep_point_reads_that_points_records() {
+    let run = &*CURVES;
+    let p_v = pools(std::slice::from_ref(run));
+    let v = views(&p_v);
+    let c = &v[0].verdict.criteria;
+    let named = c.iter().find(|c| c.name == "Decode speed").expect("named");
+    let two = c
+        .iter()
+        .find(|c| c.name == "Prefill at two threads")
+        .expect("at 2");
+    assert_eq!(two.at.as_deref(), Some("threads 2"));
+    let point = crate::sample::Point {
+        threads: Some(2),
+        ..Default::default()
+    };
+    let rounds = |m: &str| {
+        stats::Rounds::new(MetricName::PrefillAtTokensPerS { tokens: 64 }.values_at(
+            &run.records,
+            m,
+            &point,
+        ))
+        .expect("threads 2 rounds")
+    };
+    let want = stats::paired_ratio(
+        &rounds("smollm2-135m"),
+        &rounds("gemma3-270m"),
+        Stat::Median,
+        Quantization::for_unit("tok/s"),
+    )
+    .expect("ratio");
+    assert_eq!(two.estimate.as_ref().map(|e| e.point), Some(want.point));
+    // `at` the named value is the named point: the same records as no `at`.
+    let mut same = run.clone();
+    let mut c2 = same.suite.criteria[0].clone();
+    c2.name = "at the named threads".into();
+    c2.at = Some(crate::config::At {
+        threads: Some(1),
+        ..Default::default()
+    });
+    same.suite.criteria.push(c2);
+    let p_v2 = pools(std::slice::from_ref(&same));
+    let v2 = views(&p_v2);
+    let at2 = v2[0].verdict.criteria.last().expect("pushed");
+    assert_eq!(at2.estimate, named.estimate);
 }

@@ -16,9 +16,7 @@ use crate::config::{BackendKind, Loaded};
 use crate::measure::{noise, pagecache, rss};
 use crate::plan::{self, PlannedJob, ReadyModel};
 use crate::protocol::{JobKey, Part, WorkerMsg};
-use crate::sample::{
-    Body, ColdStartSample, FailureRecord, MemorySample, OffloadSample, PageCache, Record,
-};
+use crate::sample::{Body, ColdStartSample, FailureRecord, MemorySample, OffloadSample, PageCache};
 use crate::store::{RunState, RunWriter};
 
 /// [`execute`], and if it fails (a full disk, say) mark the run incomplete with the
@@ -140,9 +138,29 @@ fn run_one(
     // A bench process maps a file cached the same way for every model (see
     // measure::pagecache for why); an http server is not lfmbench's to settle.
     let settled = match &pj.job.part {
-        Part::Bench { .. } if !is_http => Some(pagecache::settle_file(&pj.job.path)),
+        Part::Bench { .. } | Part::Sustained { .. } if !is_http => {
+            Some(pagecache::settle_file(&pj.job.path))
+        }
         _ => None,
     };
+    // A sustained decode starts from an idle machine, and may take its whole duration
+    // on top of the round's timeout.
+    let mut timeout = timeout;
+    if let Part::Sustained {
+        duration_s,
+        cooldown_s,
+        ..
+    } = &pj.job.part
+    {
+        if !cool_down(Duration::from_secs(u64::from(*cooldown_s))) {
+            return Ok(Outcome {
+                ok: false,
+                interrupted: true,
+                worker_cpu_s: None,
+            });
+        }
+        timeout += Duration::from_secs(u64::from(*duration_s));
+    }
     let mut page_cache = None;
     let mut resident_before = None;
     if let Some(drop) = pj.drop_cache {
@@ -159,8 +177,6 @@ fn run_one(
     let mut gpu_bytes = None;
     let mut first_token = None;
     let mut store_err: Option<anyhow::Error> = None;
-    let model = pj.job.model.clone();
-    let round = pj.job.round;
     let res = spawn_worker(&pj.job, timeout, &mut |at, msg| {
         let r = match msg {
             WorkerMsg::Started => Ok(()),
@@ -168,17 +184,13 @@ fn run_one(
             WorkerMsg::Offload { placement, gpu } => {
                 gpu_bytes = Some(placement.off_cpu_bytes()).filter(|b| *b > 0);
                 engine
-                    .placement(writer, &model, &placement, &gpu)
+                    .placement(writer, &pj.job.model, &placement, &gpu)
                     .and_then(|()| {
-                        writer.append(&Record {
-                            model: model.clone(),
-                            round,
-                            body: Body::Offload(OffloadSample {
-                                part: pj.key.part.clone(),
-                                placement,
-                                gpu,
-                            }),
-                        })
+                        writer.append(&pj.job.record(Body::Offload(OffloadSample {
+                            part: pj.key.part.clone(),
+                            placement,
+                            gpu,
+                        })))
                     })
             }
             WorkerMsg::Loaded {
@@ -202,18 +214,16 @@ fn run_one(
                 footprint = phys_footprint_bytes.map(|now| (now, phys_footprint_peak_bytes));
                 Ok(())
             }
-            WorkerMsg::Error { stage, message } => writer.append(&Record {
-                model: model.clone(),
-                round,
-                body: Body::Failure(FailureRecord {
+            WorkerMsg::Error { stage, message } => {
+                writer.append(&pj.job.record(Body::Failure(FailureRecord {
                     stage,
                     reason: message,
                     exit_code: None,
                     signal: None,
                     timed_out: false,
                     stderr_tail: String::new(),
-                }),
-            }),
+                })))
+            }
         };
         if let Err(e) = r {
             store_err.get_or_insert(e);
@@ -233,11 +243,10 @@ fn run_one(
     let worker_cpu = (!is_http).then_some(res.exit.cpu_s);
     let exit_ok = res.exit.success() && !res.timed_out;
     if !exit_ok {
-        writer.append(&Record {
-            model: model.clone(),
-            round,
-            body: Body::Failure(res.failure(&pj.key.part, timeout)),
-        })?;
+        writer.append(
+            &pj.job
+                .record(Body::Failure(res.failure(&pj.key.part, timeout))),
+        )?;
         return Ok(Outcome {
             ok: false,
             interrupted: false,
@@ -248,11 +257,7 @@ fn run_one(
         Part::Bench { .. } if is_http => {
             // The server's memory, where lfmbench can know it (else NOT MEASURED).
             if let Some(m) = server.and_then(|s| s.finish(&pj.job)) {
-                writer.append(&Record {
-                    model,
-                    round,
-                    body: Body::Memory(m),
-                })?;
+                writer.append(&pj.job.record(Body::Memory(m)))?;
             }
         }
         Part::Bench { .. } => {
@@ -268,39 +273,31 @@ fn run_one(
                 "wait4 ru_maxrss of the worker process"
             };
             let (peak, peak_source) = rss::platform_peak(rss, source, footprint, gpu_bytes);
-            writer.append(&Record {
-                model,
-                round,
-                body: Body::Memory(MemorySample {
-                    peak_rss_bytes: rss,
-                    source: source.into(),
-                    model_file_bytes: bytes,
-                    use_mmap: pj.job.settings.use_mmap,
-                    page_cache: settled,
-                    peak_bytes: Some(peak),
-                    peak_source: Some(peak_source),
-                    phys_footprint_bytes: footprint.map(|f| f.0),
-                    phys_footprint_peak_bytes: footprint.and_then(|f| f.1),
-                    gpu_bytes,
-                }),
-            })?;
+            writer.append(&pj.job.record(Body::Memory(MemorySample {
+                peak_rss_bytes: rss,
+                source: source.into(),
+                model_file_bytes: bytes,
+                use_mmap: pj.job.settings.use_mmap,
+                page_cache: settled,
+                peak_bytes: Some(peak),
+                peak_source: Some(peak_source),
+                phys_footprint_bytes: footprint.map(|f| f.0),
+                phys_footprint_peak_bytes: footprint.and_then(|f| f.1),
+                gpu_bytes,
+            })))?;
         }
         Part::ColdStart { .. } => {
             let (Some((load_ms, context_ms)), Some((ft_at, first_token_ms))) =
                 (loaded_ms, first_token)
             else {
-                writer.append(&Record {
-                    model,
-                    round,
-                    body: Body::Failure(FailureRecord {
-                        stage: pj.key.part.clone(),
-                        reason: "the worker exited without reporting its first token".into(),
-                        exit_code: res.exit.code,
-                        signal: None,
-                        timed_out: false,
-                        stderr_tail: res.stderr_tail,
-                    }),
-                })?;
+                writer.append(&pj.job.record(Body::Failure(FailureRecord {
+                    stage: pj.key.part.clone(),
+                    reason: "the worker exited without reporting its first token".into(),
+                    exit_code: res.exit.code,
+                    signal: None,
+                    timed_out: false,
+                    stderr_tail: res.stderr_tail,
+                })))?;
                 return Ok(Outcome {
                     ok: false,
                     interrupted: false,
@@ -312,20 +309,18 @@ fn run_one(
             // the parts always add up to the total the parent measured.
             let total_ms = ms(res.spawned, ft_at);
             let process_ms = (total_ms - load_ms - context_ms - first_token_ms).max(0.0);
-            writer.append(&Record {
-                model,
-                round,
-                body: Body::ColdStart(ColdStartSample {
-                    page_cache: page_cache.unwrap_or(PageCache::Warm),
-                    resident_before,
-                    total_ms,
-                    process_ms,
-                    load_ms,
-                    context_ms,
-                    first_token_ms,
-                }),
-            })?;
+            writer.append(&pj.job.record(Body::ColdStart(ColdStartSample {
+                page_cache: page_cache.unwrap_or(PageCache::Warm),
+                resident_before,
+                total_ms,
+                process_ms,
+                load_ms,
+                context_ms,
+                first_token_ms,
+            })))?;
         }
+        // Its windows came as records already.
+        Part::Sustained { .. } => {}
     }
     Ok(Outcome {
         ok: true,
@@ -345,16 +340,28 @@ fn store_runner_record(writer: &mut RunWriter, pj: &PlannedJob, body: Body) -> R
         });
     }
     let ok = !matches!(body, Body::Failure(_));
-    writer.append(&Record {
-        model: pj.job.model.clone(),
-        round: pj.job.round,
-        body,
-    })?;
+    writer.append(&pj.job.record(body))?;
     Ok(Outcome {
         ok,
         interrupted: false,
         worker_cpu_s: None,
     })
+}
+
+/// Idle for `d` (a sustained decode's cool-down), saying so; false when interrupted.
+fn cool_down(d: Duration) -> bool {
+    if d.is_zero() {
+        return true;
+    }
+    eprint!(" cooling down {} s …", d.as_secs());
+    let end = Instant::now() + d;
+    while Instant::now() < end {
+        if interrupt::requested() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100).min(end - Instant::now()));
+    }
+    true
 }
 
 fn ms(a: Instant, b: Instant) -> f64 {

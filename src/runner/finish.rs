@@ -1,5 +1,6 @@
 //! The end of a run: its final state in run.json, summary.csv, the summary table and every
-//! invalid or failed sample on stderr, then the verdict (or exit 130 when interrupted).
+//! invalid or failed sample on stderr, then the verdict (or exit 130 when interrupted), and
+//! exit 5 when a model that ran measured nothing for some workload (`store::gaps`).
 
 use std::process::ExitCode;
 
@@ -36,7 +37,29 @@ pub fn finish(mut writer: RunWriter, args: &RunArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(130));
     }
-    crate::report::after_run(&run, args.format, args.fail_on)
+    let code = crate::report::after_run(&run, args.format, args.fail_on)?;
+    let gaps = store::gaps::of_run(&run);
+    if gaps.is_empty() {
+        return Ok(code);
+    }
+    print_gaps(&gaps);
+    Ok(ExitCode::from(store::gaps::EXIT_MEASURED_NOTHING))
+}
+
+/// Say which model measured nothing for which workload, and why: the run's exit status
+/// is then non-zero, even under --keep-going.
+fn print_gaps(gaps: &[store::gaps::Gap]) {
+    eprintln!(
+        "error: {} model × workload pair(s) measured nothing (exit {}):",
+        gaps.len(),
+        store::gaps::EXIT_MEASURED_NOTHING
+    );
+    for g in gaps {
+        eprintln!("  MEASURED NOTHING {} {}: {}", g.model, g.workload, g.why);
+    }
+    eprintln!(
+        "  help: raise timeout_s in [suite] for a slow model, or see the failures above; the report shows these as NOT MEASURED"
+    );
 }
 
 /// Say which metrics are NOT MEASURED for which model, and why.

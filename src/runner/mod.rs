@@ -8,6 +8,7 @@ mod engine;
 mod execute;
 mod finish;
 mod interrupt;
+mod memory;
 mod preflight;
 mod quiet;
 mod resume;
@@ -39,7 +40,8 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     let mut loaded = config::load(suite_path, &args.models)?;
     apply_overrides(&mut loaded, args)?;
     config::check_host(&loaded, host::logical_cpus(), args.threads)?;
-    let (ready, problems) = preflight(&loaded);
+    let (ready, mut problems) = preflight(&loaded);
+    let ready = memory_check(&loaded, ready, &mut problems, args)?;
     if !problems.is_empty() {
         eprintln!("These models cannot run:");
         for p in &problems {
@@ -97,6 +99,16 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
             .iter()
             .map(|m| (m.id.clone(), loaded.settings_for(&m.id)))
             .collect(),
+        files: ready
+            .iter()
+            .filter_map(|m| {
+                let facts = store::FileFacts {
+                    n_params: m.n_params?,
+                    quant: m.quant.clone()?,
+                };
+                Some((m.id.clone(), facts))
+            })
+            .collect(),
         suite_path: Some(suite_path.clone()),
         models_path: Some(args.models.clone()),
     };
@@ -110,12 +122,61 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     finish(writer, args)
 }
 
+/// Hold each ready model's estimated memory need against what is available: a model
+/// that cannot fit becomes a problem (refused, or skipped under --keep-going), one close to
+/// the limit is warned about. A model whose need cannot be estimated runs unchecked.
+fn memory_check(
+    loaded: &Loaded,
+    ready: Vec<crate::plan::ReadyModel>,
+    problems: &mut Vec<preflight::Problem>,
+    args: &RunArgs,
+) -> Result<Vec<crate::plan::ReadyModel>> {
+    let (available, source) = match &args.mem_available {
+        Some(s) => (memory::parse_size(s)?, "--mem-available".to_string()),
+        None => match memory::available() {
+            Some(a) => a,
+            None => return Ok(ready),
+        },
+    };
+    let mut out = Vec::new();
+    for m in ready {
+        let is_http = loaded
+            .model(&m.id)
+            .is_some_and(|e| e.backend == config::BackendKind::Http);
+        let r = loaded.settings_for(&m.id);
+        let need = match is_http {
+            true => None,
+            false => memory::estimate(&m.path, r.n_ctx, r.n_batch).ok(),
+        };
+        match need.map(|n| memory::judge(&n, available, &source)) {
+            Some(memory::Fit::TooBig(why)) => problems.push(preflight::Problem {
+                model: m.id.clone(),
+                message: format!("{}: not enough memory: {why}", m.path.display()),
+            }),
+            Some(memory::Fit::Close(why)) => {
+                eprintln!("warning: {}: {why}", m.id);
+                out.push(m);
+            }
+            _ => out.push(m),
+        }
+    }
+    Ok(out)
+}
+
 /// Apply `--rounds` and `--threads`.
 fn apply_overrides(loaded: &mut Loaded, args: &RunArgs) -> Result<()> {
     if let Some(r) = args.rounds {
         if r == 0 {
             bail!(
                 "--rounds 0 measures nothing\n  help: give 1 or more (3+ for intervals that mean something)"
+            );
+        }
+        // The suite's own rounds are held to this at load; the flag must not get round it
+        // (every job is planned before the first starts).
+        if r > config::MAX_ROUNDS {
+            bail!(
+                "--rounds {r} is more than lfmbench plans ({})\n  help: each round is a fresh process per model; 5 to 20 rounds give intervals that mean something",
+                config::MAX_ROUNDS
             );
         }
         loaded.suite.suite.rounds = r;

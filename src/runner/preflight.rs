@@ -31,11 +31,10 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
         if entry.backend == BackendKind::Http {
             // A served model: no GGUF to check here (`path`, when given, is optional).
             match http_server::preflight(entry, &base) {
-                Ok(()) => ready.push(ReadyModel {
-                    path: entry.resolved_path(&base).unwrap_or_default(),
-                    id,
-                    twin_of: None,
-                }),
+                Ok(()) => ready.push(ReadyModel::at(
+                    &id,
+                    entry.resolved_path(&base).unwrap_or_default(),
+                )),
                 Err(e) => problems.push(Problem {
                     model: id,
                     message: format!("{e:#}"),
@@ -60,11 +59,24 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
             });
             continue;
         }
+        let quant_paths = match swept_quants(loaded, entry, &base) {
+            Ok(q) => q,
+            Err(e) => {
+                problems.push(Problem {
+                    model: id,
+                    message: format!("{e:#}"),
+                });
+                continue;
+            }
+        };
         match check_file(&path, entry.sha256.as_deref()) {
             Ok(info) => ready.push(ReadyModel {
                 id,
                 path,
                 twin_of: info.twin.map(|t| t.of),
+                n_params: Some(info.n_params),
+                quant: Some(info.quant),
+                quant_paths,
             }),
             Err(e) if !path.exists() => problems.push(Problem {
                 model: id,
@@ -79,6 +91,45 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
     (ready, problems)
 }
 
+/// The twins of the other quantizations the suite's sweeps list, made when missing: a
+/// model file has one quantization, so a file (not a twin) has none.
+fn swept_quants(
+    loaded: &Loaded,
+    entry: &crate::config::ModelEntry,
+    base: &Path,
+) -> Result<Vec<(String, std::path::PathBuf)>> {
+    if !entry.is_twin() {
+        return Ok(Vec::new());
+    }
+    let mut quants: Vec<String> = Vec::new();
+    let backend = loaded.suite.backend.sweep.as_ref();
+    for w in &loaded.suite.workloads {
+        for q in w.sweep(backend).map(|s| s.quant.as_slice()).unwrap_or(&[]) {
+            let named = entry
+                .quant
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(q));
+            if !named && !quants.iter().any(|x| x.eq_ignore_ascii_case(q)) {
+                quants.push(q.clone());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for q in quants {
+        let twin = crate::config::ModelEntry {
+            quant: Some(q.clone()),
+            ..entry.clone()
+        };
+        let Some(path) = twin.resolved_path(base) else {
+            continue;
+        };
+        crate::twin::ensure(&twin, &path)
+            .with_context(|| format!("the {q} twin a sweep asks for"))?;
+        out.push((q, path));
+    }
+    Ok(out)
+}
+
 /// Is `path` a readable, complete GGUF (with the pinned sha256, when given)? Its header.
 pub fn check_file(path: &Path, sha256: Option<&str>) -> Result<crate::gguf::GgufInfo> {
     let meta =
@@ -89,7 +140,7 @@ pub fn check_file(path: &Path, sha256: Option<&str>) -> Result<crate::gguf::Gguf
             path.display()
         );
     }
-    let info = crate::gguf::read_info(path)?;
+    let info = crate::gguf::read_runnable(path)?;
     if let Some(want) = sha256 {
         let got = sha256_file(path)?;
         if !got.eq_ignore_ascii_case(want) {

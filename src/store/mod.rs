@@ -10,9 +10,19 @@
 //! - `jobs.jsonl`   — one line per finished job (model × round × part), for `--resume`;
 //! - `summary.csv`  — per model and metric: n, median, min, max (written at the end).
 //!
-//! Whole files are written by write-then-rename; line files are appended one whole line
-//! per `write` call, so a crash never leaves a half line that breaks reading (a torn last
-//! line, should the OS lose power mid-write, is reported and skipped by the reader).
+//! A run folder belongs to one run: it is created exclusively (`create_dir`, never
+//! `create_dir_all`), and a second run starting in the same second takes the next free
+//! name (`…-2`, `…-3`), so two runs never share a `samples.jsonl`.
+//!
+//! Whole files are written by write-then-rename through a temporary name unique to the
+//! process and the call (two processes writing the same file never share one); line files
+//! are appended one whole line per `write` call, so a crash never leaves a half line that
+//! breaks reading (a torn last line, should the OS lose power mid-write, is reported and
+//! skipped by the reader).
+//!
+//! This file holds the folder's types and the writing; `read` reads a run back (trusting
+//! nothing), `summary` writes `summary.csv`, `time` the UTC timestamps, `gaps` which model
+//! measured nothing for which workload.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -21,14 +31,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ModelsFile, Suite};
 use crate::measure::host::Host;
 use crate::measure::noise::HostLoad;
 use crate::protocol::JobKey;
-use crate::sample::{NotMeasured, Record, SCHEMA_VERSION};
+use crate::sample::{NotMeasured, Record};
 
+pub mod gaps;
+mod read;
 pub mod summary;
 pub mod time;
+
+pub use read::{StoredRun, load, newest, parse_json, parse_lines, parse_meta, read_lines};
 
 /// State of a run folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,11 +94,22 @@ pub struct RunMeta {
     /// The backend settings each model ran with (threads resolved to a number).
     #[serde(default)]
     pub settings: std::collections::BTreeMap<String, crate::config::Resolved>,
+    /// Each model file's parameters (the sum of its tensors' element counts) and
+    /// quantization, read from its GGUF at pre-flight: a model's size in the report.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub files: std::collections::BTreeMap<String, FileFacts>,
     /// Where the suite and models.toml were read from (for `--resume`).
     #[serde(default)]
     pub suite_path: Option<PathBuf>,
     #[serde(default)]
     pub models_path: Option<PathBuf>,
+}
+
+/// What a model's GGUF header says about its size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFacts {
+    pub n_params: u64,
+    pub quant: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,12 +150,61 @@ fn append_line(f: &mut File, value: &impl Serialize, what: &str, dir: &Path) -> 
         })
 }
 
-/// Write `bytes` to `path` through a temporary file and a rename.
+/// A temporary name beside `path`, unique to this process and call:
+/// `.<name>.<pid>-<n>.tmp~` (ignored by git, never taken for a run file).
+pub fn temp_path(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let n = CALLS.fetch_add(1, Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.{}-{n}.tmp~", std::process::id()))
+}
+
+/// Write `bytes` to `path` through a temporary file and a rename: a reader sees the old
+/// file or the new one, never a mix, and two processes writing `path` at once each
+/// write their own temporary file (the last rename wins, whole).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp~");
-    fs::write(&tmp, bytes)
-        .and_then(|()| fs::rename(&tmp, path))
-        .with_context(|| format!("cannot write {} (disk full or read-only?)", path.display()))
+    let tmp = temp_path(path);
+    let written = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("cannot write {} (disk full or read-only?)", path.display()))
+}
+
+/// How many runs may start in the same second under one suite name before giving up.
+const MAX_SAME_NAME: u32 = 1000;
+
+/// Create a new run folder `out/<id>` exclusively; when another run already took that
+/// name (two runs started in the same second), `out/<id>-2`, `-3`, … Returns the folder
+/// and its name. `create_dir` is atomic: of two processes asking for one name, exactly
+/// one gets it, the other moves on to the next.
+pub fn create_run_dir(out: &Path, id: &str) -> Result<(PathBuf, String)> {
+    fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the runs folder {}", out.display()))?;
+    for n in 1..=MAX_SAME_NAME {
+        let name = if n == 1 {
+            id.to_string()
+        } else {
+            format!("{id}-{n}")
+        };
+        let dir = out.join(&name);
+        match fs::create_dir(&dir) {
+            Ok(()) => return Ok((dir, name)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot create the run folder {}", dir.display()));
+            }
+        }
+    }
+    bail!(
+        "{}: {MAX_SAME_NAME} run folders named {id}[-N] already exist\n  help: move old runs out of {}",
+        out.display(),
+        out.display()
+    )
 }
 
 fn open_append(path: &Path) -> Result<File> {
@@ -143,17 +216,17 @@ fn open_append(path: &Path) -> Result<File> {
 }
 
 impl RunWriter {
-    /// Create a new run folder under `out` and write the inputs into it.
+    /// Create a new run folder under `out`, named `meta.id` (or `meta.id-N` when another
+    /// run took that name: `meta.id` is updated), and write the inputs into it.
     pub fn create(
         out: &Path,
-        meta: RunMeta,
+        mut meta: RunMeta,
         suite_text: &str,
         models_text: &str,
         host: &Host,
     ) -> Result<RunWriter> {
-        let dir = out.join(&meta.id);
-        fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create the run folder {}", dir.display()))?;
+        let (dir, id) = create_run_dir(out, &meta.id)?;
+        meta.id = id;
         write_atomic(&dir.join("suite.toml"), suite_text.as_bytes())?;
         write_atomic(&dir.join("models.toml"), models_text.as_bytes())?;
         write_atomic(&dir.join("host.json"), &serde_json::to_vec_pretty(host)?)?;
@@ -215,148 +288,6 @@ impl RunWriter {
     }
 }
 
-/// A run read back from its folder.
-#[derive(Debug, Clone)]
-pub struct StoredRun {
-    pub dir: PathBuf,
-    pub meta: RunMeta,
-    pub suite_text: String,
-    pub suite: Suite,
-    pub models: ModelsFile,
-    pub host: Host,
-    /// engine.json, free-form.
-    pub engine: serde_json::Value,
-    pub records: Vec<Record>,
-    pub jobs: Vec<JobDone>,
-    /// Problems met while reading (a torn last line…), shown in the report.
-    pub warnings: Vec<String>,
-}
-
-impl StoredRun {
-    /// The architecture model `id` is a shape twin of: named by `twin` in models.toml, or
-    /// marked in its own file's metadata (recorded at pre-flight).
-    pub fn twin_of(&self, id: &str) -> Option<&str> {
-        self.models
-            .models
-            .iter()
-            .find(|e| e.id == id)
-            .and_then(|e| e.twin.as_deref())
-            .or_else(|| self.meta.twins.get(id).map(String::as_str))
-    }
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a valid lfmbench file (corrupt, or from another tool)",
-            path.display()
-        )
-    })
-}
-
-/// Read a JSON-lines file; a bad line in the middle is an error naming its line, a bad
-/// last line (torn by a crash) is skipped with a warning.
-fn read_lines<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<T>> {
-    let text = match fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = Vec::with_capacity(lines.len());
-    for (i, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str(line) {
-            Ok(v) => out.push(v),
-            Err(e) if i + 1 == lines.len() && !text.ends_with('\n') => {
-                warnings.push(format!(
-                    "{}:{}: last line is incomplete ({e}); it was skipped (the run was cut off while writing)",
-                    path.display(),
-                    i + 1
-                ));
-            }
-            Err(e) => bail!(
-                "{}:{}: not a valid record: {e}\n  help: this file was changed by hand or is not from lfmbench {}",
-                path.display(),
-                i + 1,
-                env!("CARGO_PKG_VERSION")
-            ),
-        }
-    }
-    Ok(out)
-}
-
-/// Load a run folder.
-pub fn load(dir: &Path) -> Result<StoredRun> {
-    if !dir.join("run.json").exists() {
-        bail!(
-            "{} is not an lfmbench run folder (no run.json)\n  help: pass a folder under reports/runs/, or run `lfmbench run SUITE` first",
-            dir.display()
-        );
-    }
-    let meta: RunMeta = read_json(&dir.join("run.json"))?;
-    if meta.schema_version != SCHEMA_VERSION {
-        bail!(
-            "{}: written with record format {} but this lfmbench reads format {SCHEMA_VERSION}",
-            dir.display(),
-            meta.schema_version
-        );
-    }
-    let suite_path = dir.join("suite.toml");
-    let suite_text = fs::read_to_string(&suite_path)
-        .with_context(|| format!("cannot read {}", suite_path.display()))?;
-    let suite: Suite = crate::config::parse_toml(&suite_path, &suite_text)?;
-    let models_path = dir.join("models.toml");
-    let models_text = fs::read_to_string(&models_path)
-        .with_context(|| format!("cannot read {}", models_path.display()))?;
-    let models: ModelsFile = crate::config::parse_toml(&models_path, &models_text)?;
-    let host: Host = read_json(&dir.join("host.json"))?;
-    let engine = read_json(&dir.join("engine.json")).unwrap_or(serde_json::Value::Null);
-    let mut warnings = Vec::new();
-    let records = read_lines(&dir.join("samples.jsonl"), &mut warnings)?;
-    let jobs = read_lines(&dir.join("jobs.jsonl"), &mut warnings)?;
-    Ok(StoredRun {
-        dir: dir.to_path_buf(),
-        meta,
-        suite_text,
-        suite,
-        models,
-        host,
-        engine,
-        records,
-        jobs,
-        warnings,
-    })
-}
-
-/// The newest run folder under `runs_dir` (names start with a sortable UTC timestamp).
-pub fn newest(runs_dir: &Path) -> Result<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(runs_dir)
-        .with_context(|| {
-            format!(
-                "no runs in {}\n  help: run `lfmbench run suites/phase0.toml` first",
-                runs_dir.display()
-            )
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("run.json").exists())
-        .collect();
-    dirs.sort();
-    dirs.pop().with_context(|| {
-        format!(
-            "no run folders in {}\n  help: run `lfmbench run suites/phase0.toml` first",
-            runs_dir.display()
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,34 +314,56 @@ mod tests {
     }
 
     #[test]
-    fn a_torn_last_line_is_skipped_with_a_warning_and_a_bad_middle_line_is_an_error() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let p = dir.path().join("jobs.jsonl");
-        let good = r#"{"model":"m","round":0,"part":"bench","ok":true}"#;
-        std::fs::write(&p, format!("{good}\n{{\"model\":\"m\",\"rou")).expect("write");
-        let mut w = Vec::new();
-        let v: Vec<JobDone> = read_lines(&p, &mut w).expect("torn tail is tolerated");
-        assert_eq!(v.len(), 1);
-        assert!(
-            w[0].contains("jobs.jsonl:2") && w[0].contains("incomplete"),
-            "{w:?}"
-        );
-
-        std::fs::write(&p, format!("{good}\nnot json\n{good}\n")).expect("write");
-        let e = read_lines::<JobDone>(&p, &mut Vec::new()).expect_err("corrupt middle line");
-        assert!(
-            format!("{e:#}").contains("jobs.jsonl:2: not a valid record"),
-            "{e:#}"
+    fn runs_started_in_the_same_second_get_their_own_folders() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = tmp.path().join("runs");
+        let names: Vec<String> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| create_run_dir(&out, "20260101T000000Z-x").expect("dir").1))
+                .collect();
+            hs.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 8, "{names:?}");
+        assert!(names.contains(&"20260101T000000Z-x".to_string()));
+        assert!(names.contains(&"20260101T000000Z-x-8".to_string()));
+        // The newest of them is the last suffix, by number (…-10 after …-9).
+        for _ in 0..2 {
+            create_run_dir(&out, "20260101T000000Z-x").expect("dir");
+        }
+        fs::write(out.join("20260101T000000Z-x-10/run.json"), "{}").expect("marker");
+        fs::write(out.join("20260101T000000Z-x-9/run.json"), "{}").expect("marker");
+        assert_eq!(
+            newest(&out).expect("newest").file_name().expect("name"),
+            "20260101T000000Z-x-10"
         );
     }
 
+    /// Writers racing on one file each use their own temporary file: the result is one
+    /// writer's bytes, whole, and no temporary file is left.
     #[test]
-    fn a_folder_that_is_not_a_run_is_named() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let e = load(dir.path()).expect_err("not a run");
-        assert!(
-            format!("{e:#}").contains("is not an lfmbench run folder"),
-            "{e:#}"
-        );
+    fn atomic_writes_racing_on_one_file_leave_one_whole_file() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("summary.csv");
+        std::thread::scope(|s| {
+            for t in 0..8u8 {
+                let path = &path;
+                s.spawn(move || {
+                    for _ in 0..50 {
+                        write_atomic(path, &vec![b'a' + t; 64 << 10]).expect("write");
+                    }
+                });
+            }
+        });
+        let bytes = fs::read(&path).expect("read");
+        assert_eq!(bytes.len(), 64 << 10);
+        assert!(bytes.iter().all(|b| *b == bytes[0]), "mixed writers");
+        let left: Vec<_> = fs::read_dir(tmp.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, ["summary.csv"], "temporary files left behind");
     }
 }

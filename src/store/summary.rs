@@ -28,8 +28,18 @@ fn summary_metrics(run: &StoredRun) -> Vec<(String, MetricName)> {
             )
         })
         .collect();
+    v.extend(
+        crate::metric::prefill_metrics(&run.records)
+            .into_iter()
+            .map(|m| match m {
+                MetricName::PrefillAtTokensPerS { tokens } => {
+                    (format!("prefill@{tokens} tok/s"), m)
+                }
+                MetricName::PrefillTtftMs { tokens } => (format!("prefill@{tokens} TTFT ms"), m),
+                _ => ("prefill tok/s".to_string(), m),
+            }),
+    );
     v.extend([
-        ("prefill tok/s".to_string(), MetricName::PrefillTokensPerS),
         ("TTFT ms".to_string(), MetricName::ChatTtftMs),
         ("ITL ms".to_string(), MetricName::ChatItlMs),
         ("E2E ms".to_string(), MetricName::ChatE2eMs),
@@ -39,6 +49,11 @@ fn summary_metrics(run: &StoredRun) -> Vec<(String, MetricName)> {
             MetricName::ColdStartWarmTotalMs,
         ),
         ("peak RSS MiB".to_string(), MetricName::PeakRssBytes),
+        (
+            "sustained tok/s".to_string(),
+            MetricName::SustainedTokensPerS,
+        ),
+        ("sustained ratio".to_string(), MetricName::SustainedRatio),
         ("peak memory MiB".to_string(), MetricName::PeakBytes),
     ]);
     v

@@ -21,7 +21,8 @@ fn parts(secs: i64) -> (i64, u32, u32, i64, i64, i64) {
     (y, m, d, s / 3600, (s / 60) % 60, s % 60)
 }
 
-fn now_secs() -> i64 {
+/// Seconds since the Unix epoch now.
+pub fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -40,7 +41,11 @@ pub fn format_rfc3339(secs: i64) -> String {
 
 /// Compact and sortable, for folder names: 20261125T084312Z.
 pub fn now_compact() -> String {
-    let (y, m, d, hh, mm, ss) = parts(now_secs());
+    format_compact(now_secs())
+}
+
+pub fn format_compact(secs: i64) -> String {
+    let (y, m, d, hh, mm, ss) = parts(secs);
     format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z")
 }
 
@@ -51,5 +56,6 @@ mod tests {
         assert_eq!(super::format_rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::format_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(super::format_rfc3339(1_795_596_192), "2026-11-25T08:43:12Z");
+        assert_eq!(super::format_compact(1_795_596_192), "20261125T084312Z");
     }
 }

@@ -164,6 +164,11 @@ pub fn ensure_file(
     // One generation at a time in a process: it uses every core already, and two
     // threads asking for the same file get it made once.
     let _one = GENERATING.lock().unwrap_or_else(|e| e.into_inner());
+    // And across processes (two runs started together needing the same twin): the second
+    // waits for the first and then finds the file current, instead of making it again and
+    // replacing a file the first run is already measuring. (Without the lock both would
+    // still write their own temporary files and rename whole files into place.)
+    let _lock = FileLock::exclusive(path)?;
     if is_current(path, arch.name, quant) {
         return Ok(None);
     }
@@ -173,6 +178,47 @@ pub fn ensure_file(
 }
 
 static GENERATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// An exclusive advisory lock (`flock`) on `.<file>.lock` beside a file, held until
+/// dropped. The lock file is left in place (empty); the kernel frees the lock when the
+/// process ends, however it ends.
+struct FileLock(#[allow(dead_code)] std::fs::File);
+
+impl FileLock {
+    fn exclusive(path: &Path) -> anyhow::Result<FileLock> {
+        let file = path
+            .file_name()
+            .with_context(|| format!("{}: not a file path", path.display()))?
+            .to_string_lossy()
+            .into_owned();
+        let lock = path.with_file_name(format!(".{file}.lock"));
+        if let Some(d) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+        }
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .with_context(|| format!("cannot open the lock file {}", lock.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            loop {
+                // SAFETY: a valid open descriptor; flock has no other precondition.
+                let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+                if r == 0 {
+                    break;
+                }
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(e).with_context(|| format!("cannot lock {}", lock.display()));
+                }
+            }
+        }
+        Ok(FileLock(f))
+    }
+}
 
 /// Is `path` a twin of `arch` in `quant` made by this generator version?
 pub fn is_current(path: &Path, arch: &str, quant: &str) -> bool {

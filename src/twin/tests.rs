@@ -318,6 +318,7 @@ fn ensure_is_atomic_idempotent_and_reproducible() {
     let names: Vec<String> = std::fs::read_dir(path.parent().expect("dir"))
         .expect("list")
         .map(|d| d.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".smollm2-135m-f16.gguf.lock")
         .collect();
     assert_eq!(names, ["smollm2-135m-f16.gguf"], "no temporary files left");
     let info = gguf::read_info(&path).expect("reads");
@@ -352,6 +353,34 @@ fn ensure_is_atomic_idempotent_and_reproducible() {
     let msg = format!("{:#}", ensure(&e, &path).expect_err("refuses"));
     assert!(msg.contains("refusing to overwrite"), "{msg}");
     assert_eq!(std::fs::read(&path).expect("read"), bytes);
+}
+
+/// The lock that keeps two processes from generating one twin at once: a second holder
+/// waits until the first lets go. (flock locks belong to open files, so two opens in one
+/// process exclude each other as two processes do.)
+#[test]
+fn a_second_generator_waits_for_the_first() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("models/twins/x-q4_0.gguf");
+    let first = FileLock::exclusive(&path).expect("lock");
+    let got = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let l = FileLock::exclusive(&path).expect("lock");
+            got.store(true, Ordering::SeqCst);
+            drop(l);
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(
+            !got.load(Ordering::SeqCst),
+            "the second lock was taken while the first was held"
+        );
+        drop(first);
+        h.join().expect("thread");
+    });
+    assert!(got.load(Ordering::SeqCst));
+    assert!(dir.path().join("models/twins/.x-q4_0.gguf.lock").exists());
 }
 
 #[test]

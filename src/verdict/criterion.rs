@@ -8,9 +8,9 @@ use super::format::{fmt_value, stat_label};
 use super::rule::{interval_text, standing};
 use super::twins;
 use super::types::{Completeness, CriterionResult, Inputs, NoGoState, Standing, State};
-use crate::config::{Criterion, Versus};
+use crate::config::{At, Criterion, Versus};
 use crate::metric::{MetricName, Stat};
-use crate::sample::{Body, Record};
+use crate::sample::{Body, Point, Record};
 use crate::stats::{self, Estimate, Quantization, Rounds, StatsError};
 
 /// Counts of what was left out for `model`: failed rounds and invalid samples.
@@ -35,16 +35,44 @@ fn left_out(records: &[Record], model: &str) -> String {
     }
 }
 
+/// The records' point of `at` for `model` (a value equal to its named one is the named
+/// point).
+fn point_of(inputs: &Inputs<'_>, at: Option<&At>, model: &str) -> Point {
+    let Some(at) = at else {
+        return Point::default();
+    };
+    match inputs.named.and_then(|n| Some((n.settings.get(model)?, n))) {
+        Some((settings, n)) => at.point_for(settings, n.files.get(model).map(|f| f.quant.as_str())),
+        None => Point {
+            threads: at.threads,
+            n_batch: at.n_batch,
+            quant: at.quant.clone(),
+            depth: None,
+        },
+    }
+}
+
 /// Why `model` has no samples of `metric`, or its rounds.
-fn rounds_of(inputs: &Inputs<'_>, metric: MetricName, model: &str) -> Result<Rounds, String> {
+fn rounds_of(
+    inputs: &Inputs<'_>,
+    metric: MetricName,
+    model: &str,
+    at: Option<&At>,
+) -> Result<Rounds, String> {
     if let Some(s) = inputs.skipped.iter().find(|s| s.model == model) {
         return Err(format!("`{model}` was not run: {}", s.reason));
     }
     if !inputs.models.iter().any(|m| m == model) {
         return Err(format!("`{model}` is not among the models of this run"));
     }
-    let by_round = metric.values_by_round(inputs.records, model);
+    let point = point_of(inputs, at, model);
+    let by_round = metric.values_at(inputs.records, model, &point);
     Rounds::new(by_round).map_err(|e| match e {
+        StatsError::Empty if !point.is_named() => format!(
+            "no valid sample for `{model}` at {}{}",
+            point.label(),
+            left_out(inputs.records, model)
+        ),
         StatsError::Empty => format!(
             "no valid sample for `{model}`{}",
             left_out(inputs.records, model)
@@ -77,6 +105,21 @@ fn generated_definition(c: &Criterion, metric: MetricName, stat: Stat, baseline:
         MetricName::ReportComplete => {
             "share of the plan's week-4 deliverables (performance comparison, memory profile, device compatibility matrix, recommendations, risk assessment) the report holds, computed from measured data".into()
         }
+        MetricName::PrefillAtTokensPerS { tokens } => {
+            format!("prefill tokens/s of {tokens}-token prompts")
+        }
+        MetricName::PrefillTtftMs { tokens } => {
+            format!("time to first token after a {tokens}-token prompt (ms)")
+        }
+        MetricName::PeakRssAtDepth { depth } => {
+            format!("peak RSS of the process that decoded at context depth {depth}")
+        }
+        MetricName::SustainedTokensPerS => "decode tokens/s of the sustained-load windows".into(),
+        MetricName::SustainedRatio => "sustained decode rate, last minute ÷ first minute".into(),
+    };
+    let what = match &c.at {
+        Some(at) => format!("{what}, at {}", at.label()),
+        None => what,
     };
     match c.vs {
         Versus::Absolute => format!("{} of the {what}", stat_label(stat)),
@@ -90,6 +133,8 @@ fn generated_definition(c: &Criterion, metric: MetricName, stat: Stat, baseline:
 /// Decide one criterion.
 pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
     let s = &inputs.suite.suite;
+    let candidate = c.candidate.as_ref().unwrap_or(&s.candidate);
+    let baseline = c.baseline.as_ref().unwrap_or(&s.baseline);
     let mut out = CriterionResult {
         name: c.name.clone(),
         metric: c.metric.clone(),
@@ -98,10 +143,11 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
             Versus::Absolute => "absolute".into(),
             Versus::Baseline => "baseline".into(),
         },
-        candidate: s.candidate.clone(),
-        baseline: (c.vs == Versus::Baseline).then(|| s.baseline.clone()),
+        candidate: candidate.clone(),
+        baseline: (c.vs == Versus::Baseline).then(|| baseline.clone()),
         op: c.op.symbol().into(),
         target: c.target,
+        at: c.at.as_ref().map(At::label),
         critical: c.critical,
         no_go: c.no_go,
         definition: c.definition.clone().unwrap_or_default(),
@@ -133,13 +179,13 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         }
     };
     if out.definition.is_empty() {
-        out.definition = generated_definition(c, metric, stat, &s.baseline);
+        out.definition = generated_definition(c, metric, stat, baseline);
     } else if metric == MetricName::ReportComplete {
         // What `report.complete` measures is lfmbench's to say (a suite written before the
         // deliverables check describes sections); the suite's wording is kept beside it.
         out.definition = format!(
             "{} (the suite: “{}”)",
-            generated_definition(c, metric, stat, &s.baseline),
+            generated_definition(c, metric, stat, baseline),
             out.definition
         );
     }
@@ -163,7 +209,8 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         return out;
     }
     let q = Quantization::for_unit(metric.unit());
-    let cand = match rounds_of(inputs, metric, &s.candidate) {
+    let at = c.at.as_ref();
+    let cand = match rounds_of(inputs, metric, candidate, at) {
         Ok(r) => r,
         Err(why) => {
             out.note = Some(why);
@@ -173,7 +220,7 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
     let est = match c.vs {
         Versus::Absolute => stats::estimate(&cand, stat, q, metric.one_value_per_round()),
         Versus::Baseline => {
-            let base = match rounds_of(inputs, metric, &s.baseline) {
+            let base = match rounds_of(inputs, metric, baseline, at) {
                 Ok(r) => r,
                 Err(why) => {
                     out.note = Some(why);

@@ -6,6 +6,7 @@ use super::format::fmt_value;
 use super::rule::interval_text;
 use super::twins::verdict_twins;
 use super::types::{CriterionResult, Decision, Inputs, NoGoState, State, Verdict};
+use crate::sample::Body;
 
 /// Decide every criterion of the suite, then the decision.
 pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
@@ -22,7 +23,60 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
         .map_or(criteria.len(), |d| d.pass_at_least as usize);
     let mut v = decide(&inputs.suite.suite.name, criteria, pass_at_least);
     v.twins = verdict_twins(inputs);
+    not_measured(&mut v, inputs);
     v
+}
+
+/// A candidate or baseline without a single valid sample (skipped, or every job of it
+/// failed) leaves nothing to decide on: the decision is NOT MEASURED, whatever the
+/// criteria about other data (`report.complete`, say) would have made it. The baseline
+/// counts when a criterion is taken against it.
+fn not_measured(v: &mut Verdict, inputs: &Inputs<'_>) {
+    let s = &inputs.suite.suite;
+    let against_baseline = inputs
+        .suite
+        .criteria
+        .iter()
+        .any(|c| c.vs == crate::config::Versus::Baseline);
+    let mut judged = vec![("candidate", &s.candidate)];
+    if against_baseline {
+        judged.push(("baseline", &s.baseline));
+    }
+    let mut empty: Vec<String> = Vec::new();
+    for (role, id) in judged {
+        let measured = inputs
+            .records
+            .iter()
+            .any(|r| &r.model == id && valid_measurement(&r.body));
+        if !measured && !empty.iter().any(|e| e.starts_with(&format!("`{id}`"))) {
+            let how = if inputs.skipped.iter().any(|k| &k.model == id) {
+                "was skipped before running"
+            } else {
+                "has no valid sample (every job of it failed or produced only invalid samples)"
+            };
+            empty.push(format!("`{id}` ({role}) {how}"));
+        }
+    }
+    if empty.is_empty() {
+        return;
+    }
+    v.decision = Decision::NotMeasured;
+    v.reasons.insert(
+        0,
+        format!("{}: no decision can rest on this run", empty.join("; ")),
+    );
+}
+
+/// A record that measured something (not a failure, not an invalid sample, not where
+/// the model went).
+fn valid_measurement(b: &Body) -> bool {
+    match b {
+        Body::Decode(d) => d.valid,
+        Body::Chat(c) => c.valid,
+        Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) => true,
+        Body::Sustained(w) => w.tokens > 0,
+        Body::Failure(_) | Body::Offload(_) => false,
+    }
 }
 
 /// The decision from decided criteria (see the module documentation for the order).
@@ -165,6 +219,10 @@ fn open_line_reason(c: &CriterionResult) -> String {
             Some(i) => format!("{} straddles it", interval_text(i, &c.unit)),
             None => "its interval straddles it".into(),
         },
+        (_, Some(_)) if c.noisy_host => format!(
+            "it rests on samples from a busy host ({})",
+            c.note.as_deref().unwrap_or("noisy host")
+        ),
         (_, Some(e)) => format!(
             "no interval to judge it ({})",
             e.no_interval.as_deref().unwrap_or("none computed")

@@ -19,6 +19,10 @@
 //!   `quality.*`) on a shape twin, whose random weights cannot answer it. Never a silent
 //!   pass.
 //!
+//! A criterion judges the suite's candidate and baseline at the named point unless it
+//! names another pair (`candidate`, `baseline`) or a sweep point (`at = { threads = 1 }`,
+//! see `crate::config::sweep`); the report states the point.
+//!
 //! `min` and `max` have no interval (they are observed extremes) and are decided on the
 //! value itself; so is `report.complete`, the share of the plan's week-4 deliverables the
 //! report holds from measured data, which the report computes and hands in as
@@ -29,6 +33,9 @@
 //! a line counts on the side the criterion's `op` gives it.
 //!
 //! **The decision**, in this order:
+//! 0. NOT MEASURED — the candidate or the baseline has no valid sample at all (skipped,
+//!    or every job of it failed): nothing this run holds can decide, whatever the other
+//!    criteria say;
 //! 1. NO-GO — a criterion's whole interval is beyond its `no_go` line (e.g. decode ratio
 //!    wholly below 1.5, memory ratio wholly above 0.7; for min/max, the value);
 //! 2. INCONCLUSIVE — the suite has no criteria;
@@ -65,8 +72,8 @@ pub use format::{fmt_num, fmt_percent, fmt_value, stat_label};
 pub use rule::{interval_text, standing};
 pub use twins::about_text;
 pub use types::{
-    Completeness, CriterionResult, Decision, Deliverable, Inputs, NoGoState, Standing, State,
-    TwinModel, Verdict,
+    Completeness, CriterionResult, Decision, Deliverable, Inputs, Named, NoGoState, Standing,
+    State, TwinModel, Verdict,
 };
 
 #[cfg(test)]

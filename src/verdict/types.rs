@@ -7,10 +7,10 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::config::Suite;
+use crate::config::{Resolved, Suite};
 use crate::sample::Record;
 use crate::stats::Estimate;
-use crate::store::Skipped;
+use crate::store::{FileFacts, Skipped};
 
 /// The state of one criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +45,10 @@ pub enum Decision {
     Conditional,
     #[serde(rename = "INCONCLUSIVE")]
     Inconclusive,
+    /// The candidate or the baseline measured nothing (skipped, or every job failed):
+    /// nothing can be decided from this run.
+    #[serde(rename = "NOT MEASURED")]
+    NotMeasured,
     #[serde(rename = "NO-GO")]
     NoGo,
 }
@@ -55,6 +59,7 @@ impl fmt::Display for Decision {
             Decision::Go => "GO",
             Decision::Conditional => "CONDITIONAL",
             Decision::Inconclusive => "INCONCLUSIVE",
+            Decision::NotMeasured => "NOT MEASURED",
             Decision::NoGo => "NO-GO",
         })
     }
@@ -162,6 +167,9 @@ pub struct CriterionResult {
     pub baseline: Option<String>,
     pub op: String,
     pub target: f64,
+    /// The configuration judged when it is not the named point ("threads 1").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
     pub critical: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_go: Option<f64>,
@@ -251,11 +259,22 @@ pub struct Inputs<'a> {
     pub skipped: &'a [Skipped],
     /// The report's deliverables; `None` leaves `report.complete` NOT MEASURED.
     pub completeness: Option<&'a Completeness>,
+    /// Each model's named settings and file (run.json), to find the records of a
+    /// criterion's `at`: a value equal to the named one is the named point. `None`: every
+    /// `at` value is taken as a sweep point.
+    pub named: Option<Named<'a>>,
     /// Models that are shape twins (run.json `twins`, or `twin` in models.toml): id → the
     /// architecture. Never guessed from names.
     pub twins: &'a BTreeMap<String, String>,
     /// Jobs that ran on a busy host (see `verdict::noise`); empty when none or unknown.
     pub contended: &'a [Contended],
+}
+
+/// The named point of each model of a run: its settings and its file's facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Named<'a> {
+    pub settings: &'a BTreeMap<String, Resolved>,
+    pub files: &'a BTreeMap<String, FileFacts>,
 }
 
 /// A job that ran on a busy host.

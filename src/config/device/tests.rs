@@ -14,6 +14,7 @@ fn host(os: &str, arch: &str, cpu: &str, cores: usize, gib: f64) -> Host {
         arch: arch.into(),
         lfmbench_version: "0".into(),
         memory_bandwidth_gbps: None,
+        virtualization: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! What each figure shows, taken from the run's view: the data of the throughput,
-//! memory, cold start and latency charts, with their titles and alt texts. No drawing.
+//! memory, cold start and latency charts, with their titles and alt texts, then the curve
+//! figures of [`super::sweeps`]. No drawing.
 
 use crate::metric::MetricName;
 use crate::report::view::{ModelView, Pct, RunView};
@@ -24,6 +25,8 @@ pub enum Figure {
     },
     Memory(Vec<(String, f64, f64)>),
     ColdStart(Vec<ColdGroup>),
+    /// Curve panels side by side (the sweeps, sustained load, model size).
+    Panels(Vec<super::curve::Panel>),
 }
 
 /// One model's bars: (series label, median, interval).
@@ -38,8 +41,11 @@ pub struct LatencySeries {
     pub model: String,
     /// Position of the model in the run, so a model keeps its colour in every chart.
     pub colour: usize,
-    /// Sorted; empty when the model has no valid sample (it is then named as such).
+    /// Sorted (at most `view::CDF_POINTS` of them); empty when the model has no valid
+    /// sample (it is then named as such).
     pub values: Vec<f64>,
+    /// How many values there are.
+    pub n: usize,
     pub pct: Vec<(f64, Pct)>,
 }
 
@@ -55,6 +61,9 @@ fn throughput_groups(models: &[ModelView], decode: bool) -> Vec<Group> {
                     let label = match (r.metric, decode) {
                         (MetricName::DecodeTokensPerS { depth }, true) => format!("depth {depth}"),
                         (MetricName::PrefillTokensPerS, false) => "prefill".to_string(),
+                        (MetricName::PrefillAtTokensPerS { tokens }, false) => {
+                            format!("{tokens} tokens")
+                        }
                         _ => return None,
                     };
                     Some((
@@ -168,6 +177,7 @@ pub fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
                     model: m.id.clone(),
                     colour,
                     values: r.map(|r| r.values.clone()).unwrap_or_default(),
+                    n: r.map_or(0, |r| r.n),
                     pct: r.map(|r| r.pct.clone()).unwrap_or_default(),
                 }
             })
@@ -196,5 +206,10 @@ pub fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
             },
         ));
     }
+    out.extend(
+        super::sweeps::sweep_figures(v)
+            .into_iter()
+            .map(|(stem, title, alt, panels)| (stem, title, alt, Figure::Panels(panels))),
+    );
     out
 }

@@ -83,12 +83,7 @@ where
             .collect();
         chart
             .draw_series(LineSeries::new(pts, c.stroke_width(2)))?
-            .label(format!(
-                "{} (n={}; {})",
-                s.model,
-                s.values.len(),
-                pct.join(", ")
-            ))
+            .label(format!("{} (n={}; {})", s.model, s.n, pct.join(", ")))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
         let marks: Vec<(f64, f64)> = s
             .pct

@@ -1,7 +1,8 @@
 //! The report's figures, drawn with plotters into SVG and PNG bytes (the caller writes
-//! the files): which figures a run has ([`figures`]), one drawing function per figure
-//! ([`bars`], [`latency`], [`memory`], [`cold_start`]) each generic over the backend, so
-//! SVG and PNG always show the same thing, and their shared look ([`style`]).
+//! the files): which figures a run has ([`figures`], the curves' in [`sweeps`]), one
+//! drawing function per figure ([`bars`], [`latency`], [`memory`], [`cold_start`], and
+//! [`curve`] for every curve panel) each generic over the backend, so SVG and PNG always
+//! show the same thing, and their shared look ([`style`]).
 //!
 //! Sizes are fixed (960 × 540) and the font is embedded ([`font`]), so a chart is the same
 //! bytes on every machine — no system font lookup, which also makes PNG text work on a
@@ -9,12 +10,14 @@
 
 mod bars;
 mod cold_start;
+mod curve;
 mod figures;
 mod font;
 mod glyphs;
 mod latency;
 mod memory;
 mod style;
+mod sweeps;
 
 use std::error::Error;
 
@@ -53,7 +56,21 @@ pub struct Rendered {
 
 /// Every stem a chart file can have (before a `runN-` prefix): `report` uses it to tell its
 /// own earlier charts from anything else in the charts folder.
-pub const STEMS: &[&str] = &["throughput", "memory", "cold_start", "ttft", "itl"];
+pub const STEMS: &[&str] = &[
+    "throughput",
+    "memory",
+    "cold_start",
+    "ttft",
+    "itl",
+    "depth_ratio",
+    "depth",
+    "prompt_length",
+    "threads",
+    "n_batch",
+    "quant",
+    "sustained",
+    "model_size",
+];
 
 /// Render every chart of one run; file stems get `prefix` (empty for a single run).
 pub fn render_run(v: &RunView<'_>, prefix: &str) -> anyhow::Result<Rendered> {
@@ -127,6 +144,13 @@ where
         } => latency(&body, metric, series, target.as_ref())?,
         Figure::Memory(rows) => memory(&body, rows)?,
         Figure::ColdStart(rows) => cold_start(&body, rows)?,
+        Figure::Panels(panels) => {
+            let n = panels.len().max(1);
+            let areas = body.split_evenly((1, n));
+            for (area, p) in areas.iter().zip(panels) {
+                curve::panel(area, p)?;
+            }
+        }
     }
     Ok(())
 }

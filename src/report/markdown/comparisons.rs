@@ -1,10 +1,11 @@
-//! "Candidate against each other model": paired ratios by round, with how to read each.
+//! "Candidate against each other model": paired ratios by round, with how to read each;
+//! then the suite's further pairs (`pairs`), one table each.
 
 use std::fmt::Write;
 
 use super::text::{cell, heading, interval, val};
 use crate::metric::MetricName;
-use crate::report::view::RunView;
+use crate::report::view::{Comparison, RunView};
 use crate::stats::Estimate;
 
 pub(super) fn reading(metric: MetricName, e: &Estimate) -> &'static str {
@@ -48,39 +49,55 @@ pub(super) fn comparisons(out: &mut String, v: &RunView<'_>, h: usize) {
             h + 1,
             &format!("`{cand}` ÷ `{}` ({})", c.other, c.other_role.label()),
         );
+        table(out, cand, c);
+    }
+    if !v.pairs.is_empty() {
+        heading(out, h + 1, "Further pairs of the suite");
         let _ = writeln!(
             out,
-            "| Metric | `{cand}` | `{}` | Ratio | Interval (its level) | Rounds | Reading |\n|---|--:|--:|--:|--:|--:|---|",
-            c.other
+            "The suite's `pairs`: each model against its peer, the same way.\n"
         );
-        for r in &c.rows {
-            let u = r.metric.unit();
-            match &r.ratio {
-                Ok(e) => {
-                    let _ = writeln!(
-                        out,
-                        "| {} | {} | {} | {} | {} | {} | {} |",
-                        r.label,
-                        val(r.candidate_median, u),
-                        val(r.other_median, u),
-                        val(e.point, "×"),
-                        interval(e, "×"),
-                        e.rounds,
-                        reading(r.metric, e)
-                    );
-                }
-                Err(why) => {
-                    let _ = writeln!(
-                        out,
-                        "| {} | {} | {} | — | — | 0 | {} |",
-                        r.label,
-                        val(r.candidate_median, u),
-                        val(r.other_median, u),
-                        cell(why)
-                    );
-                }
+        for (a, c) in &v.pairs {
+            heading(out, h + 2, &format!("`{a}` ÷ `{}`", c.other));
+            table(out, a, c);
+        }
+    }
+}
+
+/// One comparison's ratio table; "candidate" in its readings is `cand`.
+fn table(out: &mut String, cand: &str, c: &Comparison) {
+    let _ = writeln!(
+        out,
+        "| Metric | `{cand}` | `{}` | Ratio | Interval (its level) | Rounds | Reading |\n|---|--:|--:|--:|--:|--:|---|",
+        c.other
+    );
+    for r in &c.rows {
+        let u = r.metric.unit();
+        match &r.ratio {
+            Ok(e) => {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    r.label,
+                    val(r.candidate_median, u),
+                    val(r.other_median, u),
+                    val(e.point, "×"),
+                    interval(e, "×"),
+                    e.rounds,
+                    reading(r.metric, e)
+                );
+            }
+            Err(why) => {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | — | — | 0 | {} |",
+                    r.label,
+                    val(r.candidate_median, u),
+                    val(r.other_median, u),
+                    cell(why)
+                );
             }
         }
-        out.push('\n');
     }
+    out.push('\n');
 }

@@ -44,7 +44,14 @@ pub(super) fn device_matrix(out: &mut String, views: &[RunView<'_>]) {
             m.roofline.as_ref().map(|r| format!("{:.0} %", r.percent))
         }),
         ("prefill tok/s", |m| {
-            m.metric(MetricName::PrefillTokensPerS)
+            m.metrics
+                .iter()
+                .find(|r| {
+                    matches!(
+                        r.metric,
+                        MetricName::PrefillTokensPerS | MetricName::PrefillAtTokensPerS { .. }
+                    )
+                })
                 .map(|r| fmt_num(r.median.point))
         }),
         ("chat TTFT ms", |m| {

@@ -5,7 +5,6 @@ use std::fmt::Write;
 use super::gpu;
 use super::text::{MIB, cell, heading};
 use crate::report::view::RunView;
-use crate::sample::{Body, Record};
 
 pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
     heading(out, h, "Environment");
@@ -46,6 +45,14 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         ),
         ("Read bandwidth", bandwidth(v)),
         ("OS", format!("{} (kernel {})", host.os, host.kernel)),
+        (
+            "Virtual machine",
+            match host.virtualization.as_deref() {
+                None => "not recorded".into(),
+                Some("none") => "no (nothing says so)".into(),
+                Some(v) => format!("yes: {v}"),
+            },
+        ),
         ("Architecture", host.arch.clone()),
         ("lfmbench", host.lfmbench_version.clone()),
         (
@@ -103,28 +110,45 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
         let _ = writeln!(out, "- Override for {}", cell(&o));
     }
     let _ = writeln!(out, "Workloads of the suite, as run:\n");
+    // How the run really ran (runs before per-depth processes and first tokens did not).
+    let (per_depth, first_token) = (v.curves.per_depth_processes, v.curves.first_token);
     for w in &v.run.suite.workloads {
-        let text = match w {
+        let list = |v: &[u32]| {
+            v.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut text = match w {
             crate::config::Workload::Decode {
                 tokens,
                 depths,
                 repetitions,
+                ..
             } => format!(
-                "decode: {tokens} tokens one at a time at depth {}; {}",
-                depths
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                repetitions_text(&v.run.records, "decode", *repetitions)
+                "decode: {tokens} tokens one at a time at depth {}{}; {}",
+                list(depths),
+                if depths.len() > 1 && per_depth {
+                    " (each depth in a process of its own, its context sized to depth + tokens)"
+                } else {
+                    ""
+                },
+                repetitions_text(&v.repetitions.decode, *repetitions)
             ),
             crate::config::Workload::Prefill {
                 tokens,
                 repetitions,
+                ..
             } => {
                 format!(
-                    "prefill: {tokens} prompt tokens; {}",
-                    repetitions_text(&v.run.records, "prefill", *repetitions)
+                    "prefill: {} prompt tokens{}; {}",
+                    list(tokens.values()),
+                    if first_token {
+                        ", then the first token"
+                    } else {
+                        ""
+                    },
+                    repetitions_text(&v.repetitions.prefill, *repetitions)
                 )
             }
             crate::config::Workload::Chat {
@@ -141,7 +165,42 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
                     cell(prompt)
                 )
             }
+            crate::config::Workload::Sustained {
+                duration_s,
+                window_s,
+                cooldown_s,
+                chunk,
+                rounds,
+                models,
+            } => format!(
+                "sustained: {duration_s} s of decode without a pause in windows of {window_s} s after {cooldown_s} s idle, context restarted every {chunk} tokens, in the first {rounds} round(s), for {}",
+                if models.is_empty() {
+                    "every model".to_string()
+                } else {
+                    models
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
         };
+        if let Some(sw) = w.sweep(b.sweep.as_ref()) {
+            let mut parts = Vec::new();
+            if !sw.threads.is_empty() {
+                parts.push(format!("threads {}", list(&sw.threads)));
+            }
+            if !sw.n_batch.is_empty() {
+                parts.push(format!("n_batch {}", list(&sw.n_batch)));
+            }
+            if !sw.quant.is_empty() {
+                parts.push(format!("quant {}", sw.quant.join(", ")));
+            }
+            text.push_str(&format!(
+                "; swept over {} (each alone, the rest at the named point)",
+                parts.join("; ")
+            ));
+        }
         let _ = writeln!(out, "- {text}");
     }
     out.push('\n');
@@ -164,20 +223,10 @@ fn bandwidth(v: &RunView<'_>) -> String {
     }
 }
 
-/// How many measured repetitions a round of `kind` took, as its samples say (a run made
-/// before repetitions has one, whatever its suite.toml now parses to).
-fn repetitions_text(records: &[Record], kind: &str, suite: u32) -> String {
-    let mut seen: Vec<u32> = records
-        .iter()
-        .filter_map(|r| match &r.body {
-            Body::Decode(d) if kind == "decode" => Some(d.repetitions),
-            Body::Prefill(p) if kind == "prefill" => Some(p.repetitions),
-            _ => None,
-        })
-        .collect();
-    seen.sort_unstable();
-    seen.dedup();
-    match seen.as_slice() {
+/// How many measured repetitions a round took, as its samples say (`seen`, from the
+/// view; a run made before repetitions has one, whatever its suite.toml now parses to).
+fn repetitions_text(seen: &[u32], suite: u32) -> String {
+    match seen {
         [] => format!("{suite} measured repetition(s) per round (none stored)"),
         [1] => "1 measured repetition per round (the round's value)".into(),
         [n] => format!("{n} measured repetitions per round, the round's value their median"),

@@ -48,7 +48,7 @@ pub(super) fn latency(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h:
                 get(50.0),
                 get(95.0),
                 get(99.0),
-                r.values.last().map_or("—".into(), |x| fmt_num(*x)),
+                fmt_num(r.max),
             );
         }
     }

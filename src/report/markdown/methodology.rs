@@ -6,7 +6,6 @@ use std::fmt::Write;
 
 use super::text::heading;
 use crate::report::view::{COVERAGE_MAX_ROUNDS, RunView};
-use crate::sample::{Body, Settle};
 use crate::stats::bootstrap::{LEVEL, RESAMPLES, SEED as BOOT_SEED};
 use crate::stats::coverage::{
     BOOTSTRAP_P95_COVERAGE_5_ROUNDS, CoverageRow, EXPERIMENTS, POOLED_P95, SEED,
@@ -16,16 +15,10 @@ use crate::stats::{Method, percentile};
 
 /// How the bench processes' model files sat in the page cache, from the memory samples.
 pub(super) fn page_cache_method(views: &[RunView<'_>]) -> String {
-    let (mut settled, mut read_back, mut unknown) = (0usize, 0usize, 0usize);
-    for r in views.iter().flat_map(|v| &v.run.records) {
-        if let Body::Memory(m) = &r.body {
-            match &m.page_cache {
-                Some(Settle::Settled) => settled += 1,
-                Some(Settle::ReadBack { .. }) => read_back += 1,
-                None => unknown += 1,
-            }
-        }
-    }
+    let (settled, read_back, unknown) = views.iter().fold((0, 0, 0), |(s, r, u), v| {
+        let c = v.page_cache;
+        (s + c.settled, r + c.read_back, u + c.unknown)
+    });
     let why = "with mmap, how a file sits in the page cache changes decode speed (on Linux by up to 20%: a file just written maps faster than the same bytes cached long ago)";
     let total = settled + read_back + unknown;
     if total > 0 && settled == total {
@@ -48,12 +41,8 @@ pub(super) fn page_cache_method(views: &[RunView<'_>]) -> String {
 fn repetitions(views: &[RunView<'_>]) -> String {
     let mut seen: Vec<u32> = views
         .iter()
-        .flat_map(|v| &v.run.records)
-        .filter_map(|r| match &r.body {
-            Body::Decode(d) => Some(d.repetitions),
-            Body::Prefill(p) => Some(p.repetitions),
-            _ => None,
-        })
+        .flat_map(|v| v.repetitions.decode.iter().chain(&v.repetitions.prefill))
+        .copied()
         .collect();
     seen.sort_unstable();
     seen.dedup();
@@ -145,6 +134,21 @@ pub(super) fn methodology(out: &mut String, views: &[RunView<'_>]) {
         out,
         "- **Prefill** (`prefill.tokens_per_s`): a synthetic prompt of the given length evaluated in batches of n_batch (llama-bench `pp`), tokens ÷ wall time."
     );
+    if views
+        .iter()
+        .any(|v| crate::report::view::curves::has_sweeps(v.run))
+    {
+        let _ = writeln!(
+            out,
+            "- **Sweeps.** A decode with several depths runs each depth in a bench process of its own whose context is sized to depth + tokens, so its peak RSS is the memory of that depth (`memory@D.peak_rss_bytes`); a prefill with several lengths also times the first token after each (`prefill@N.ttft_ms`). A swept backend setting (threads, n_batch, quant) varies alone around the named point (the suite's `[backend]` and each model's own file), each value in a bench process of its own in every round, interleaved like every other job; a twin is generated once per swept quantization, a model file has only its own. Ratios along a sweep are paired by round at each point; a gate is crossed where the ratio's whole interval is on its passing side."
+        );
+    }
+    if views.iter().any(|v| v.sustained.is_some()) {
+        let _ = writeln!(
+            out,
+            "- **Sustained load** (`sustained.*`): after the stated idle time, a process of its own decodes without a pause for the stated duration, restarting its context every `chunk` tokens; the last contexts are cut to what the measured rate fits in the time left; every token's timestamp is counted into its window, and tokens after the end are not counted. At each window's end it reads the CPU clock (cpufreq `scaling_cur_freq`, else /proc/cpuinfo) and the hottest sensor (thermal zones, else hwmon) where the OS shows them. `sustained.ratio` = median window rate of the last minute ÷ that of the first (half the run each when shorter than two minutes), per round. The host records whether it is a VM (`systemd-detect-virt --vm`, the `hypervisor` CPU flag, the DMI vendor): a VM cannot show thermal throttling."
+        );
+    }
     let _ = writeln!(
         out,
         "- **Chat** (`chat.*`): each prompt through the model's own chat template (or the catalogue's fallback), greedy, at most max_tokens; TTFT, the gaps between tokens and end-to-end time are timestamps of each token as it becomes available. A zero-token answer is invalid and left out of every latency; `integration.valid_fraction` is the share of valid answers."

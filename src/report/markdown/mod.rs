@@ -5,9 +5,11 @@
 //! lines; every section is its own file, named after its heading: `verdict` (one verdict
 //! line per machine with what it rests on, the criteria, their definitions once),
 //! `recommendation` (recommendation and risks, from the data), `compatibility` (the
-//! compatibility matrix per device class), `device_matrix` (several machines), then per machine `results`, `comparisons`,
-//! `charts`, `memory`, `roofline`, `cold_start`, `latency`, `validity`, `twins`,
-//! `environment`, `deliverables` (the plan's week-4 deliverables), and last, once, `methodology`.
+//! compatibility matrix per device class), `hardware` (minimum hardware), `device_matrix`
+//! (several machines), then per machine `results`, `comparisons` (with the
+//! suite's further pairs), `charts`, `curves` (the sweeps), `sustained`, `size`, `memory`,
+//! `roofline`, `cold_start`, `latency`, `validity`, `twins`, `environment`, `deliverables`
+//! (the plan's week-4 deliverables), and last, once, `methodology`.
 //! `text` holds the cell and number formatting they share; `gpu` the GPU's words that the
 //! verdict line's basis does not carry (devices, layers, bytes per device) and the label
 //! "GPU requested, not used: …" that the device matrix and the environment both show.
@@ -16,6 +18,7 @@ mod charts;
 mod cold_start;
 mod comparisons;
 mod compatibility;
+mod curves;
 mod deliverables;
 mod device_matrix;
 mod environment;
@@ -27,6 +30,8 @@ mod methodology;
 mod recommendation;
 mod results;
 mod roofline;
+mod size;
+mod sustained;
 mod text;
 mod twins;
 mod validity;
@@ -38,6 +43,7 @@ use self::charts::charts_section;
 use self::cold_start::cold_start;
 use self::comparisons::comparisons;
 use self::compatibility::compatibility;
+use self::curves::curves;
 use self::deliverables::deliverables;
 use self::device_matrix::device_matrix;
 use self::environment::environment;
@@ -48,7 +54,9 @@ use self::methodology::methodology;
 use self::recommendation::recommendation;
 use self::results::per_model;
 use self::roofline::roofline;
-use self::text::heading;
+use self::size::size;
+use self::sustained::sustained;
+use self::text::{cell, heading};
 use self::twins::twins;
 use self::validity::validity;
 use self::verdict::{criteria_table, definitions, verdict_multi, verdict_single};
@@ -57,6 +65,12 @@ use crate::report::view::{Role, RunView};
 
 /// The whole findings document.
 pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
+    render_with(views, charts, &[])
+}
+
+/// [`render`], naming the runs that were asked for but could not be read (`left_out`:
+/// why each was, naming its file).
+pub fn render_with(views: &[RunView<'_>], charts: &[Vec<ChartRef>], left_out: &[String]) -> String {
     let mut out = String::new();
     let multi = views.len() > 1;
     match views {
@@ -95,6 +109,17 @@ pub fn render(views: &[RunView<'_>], charts: &[Vec<ChartRef>]) -> String {
         out,
         "_Written by `lfmbench report` from stored samples only; the same runs always give this same file._\n"
     );
+    if !left_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "**{} run(s) left out**: named but unreadable, so not in any figure below.\n",
+            left_out.len()
+        );
+        for l in left_out {
+            let _ = writeln!(out, "- {}", cell(&l.replace('\n', " ")));
+        }
+        out.push('\n');
+    }
     for (i, v) in views.iter().enumerate() {
         let level = if multi {
             heading(&mut out, 2, &format!("Machine `{}`", v.machine));
@@ -118,6 +143,9 @@ fn run_sections(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: usize
     per_model(out, v, h);
     comparisons(out, v, h);
     charts_section(out, charts, h);
+    curves(out, v, charts, h);
+    sustained(out, v, charts, h);
+    size(out, v, charts, h);
     memory(out, v, charts, h);
     roofline(out, v, h);
     cold_start(out, v, charts, h);

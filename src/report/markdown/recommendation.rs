@@ -115,7 +115,18 @@ fn depth_sentence(v: &RunView<'_>, i: usize, multi: bool) -> Option<String> {
     let Ok(MetricName::DecodeTokensPerS { depth }) = MetricName::parse(&c.metric) else {
         return None;
     };
-    let depths = crate::metric::decode_depths(&v.run.records);
+    // From the figures, not the samples (a report drops them once summarised).
+    let mut depths: Vec<u32> = v
+        .models
+        .iter()
+        .flat_map(|m| m.metrics.iter())
+        .filter_map(|r| match r.metric {
+            MetricName::DecodeTokensPerS { depth } => Some(depth),
+            _ => None,
+        })
+        .collect();
+    depths.sort_unstable();
+    depths.dedup();
     let others: Vec<String> = if c.vs == "baseline" {
         v.comparisons
             .iter()

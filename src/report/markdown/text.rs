@@ -119,6 +119,9 @@ pub(super) fn metric_text(c: &CriterionResult) -> String {
     if let Some(b) = &c.baseline {
         s.push_str(&format!(", ÷ `{b}`"));
     }
+    if let Some(at) = &c.at {
+        s.push_str(&format!(", at {at}"));
+    }
     s
 }
 

@@ -1,4 +1,5 @@
-//! "Validity problems": zero-token answers, short decodes and failed rounds, one by one.
+//! "Validity problems": skipped models, workloads a model measured nothing of, zero-token
+//! answers, short decodes and failed rounds, one by one.
 
 use std::fmt::Write;
 
@@ -26,6 +27,24 @@ pub(super) fn validity(out: &mut String, p: &Problems, h: usize) {
         let _ = writeln!(out, "- `{}` was not run: {}", s.model, cell(&s.reason));
     }
     if !p.skipped.is_empty() {
+        out.push('\n');
+    }
+    if !p.measured_nothing.is_empty() {
+        heading(out, h + 1, "Measured nothing");
+        let _ = writeln!(
+            out,
+            "These models ran but have no valid sample of a workload: every figure from it is NOT MEASURED (`lfmbench run` exits {} for this).\n\n| Model | Workload | State | Why |\n|---|---|---|---|",
+            crate::store::gaps::EXIT_MEASURED_NOTHING
+        );
+        for g in &p.measured_nothing {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | NOT MEASURED | {} |",
+                g.model,
+                g.workload,
+                cell(&g.why)
+            );
+        }
         out.push('\n');
     }
     if !p.zero_token.is_empty() {

@@ -110,6 +110,39 @@ pub(super) fn criteria_table(out: &mut String, v: &RunView<'_>) {
         );
     }
     out.push('\n');
+    if crate::report::view::curves::has_sweeps(v.run) {
+        let _ = writeln!(out, "{}\n", named_point(v));
+    }
+}
+
+/// Which configuration the criteria judge: the named point, unless one names another.
+fn named_point(v: &RunView<'_>) -> String {
+    let b = &v.run.suite.backend;
+    let threads = match b.threads.unwrap_or(0) {
+        0 => format!(
+            "threads {} (one per physical core)",
+            v.run.host.physical_cores
+        ),
+        n => format!("threads {n}"),
+    };
+    let opt = |x: Option<u32>| x.map_or("default".into(), |n| n.to_string());
+    let elsewhere: Vec<String> = v
+        .verdict
+        .criteria
+        .iter()
+        .filter_map(|c| Some(format!("{} at {}", cell(&c.name), c.at.as_ref()?)))
+        .collect();
+    let mut s = format!(
+        "The suite measured sweeps (see Curves); its criteria judge the **named point** — {threads}, n_ctx {}, n_batch {}, each model's own file, decode at the depth its metric names",
+        opt(b.n_ctx),
+        opt(b.n_batch)
+    );
+    if elsewhere.is_empty() {
+        s.push('.');
+    } else {
+        s.push_str(&format!(", except {}.", elsewhere.join("; ")));
+    }
+    s
 }
 
 fn reasons(out: &mut String, v: &RunView<'_>, indent: &str) {

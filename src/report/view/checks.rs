@@ -1,6 +1,6 @@
-//! What the report must flag: validity problems (skipped models, zero-token answers, short
-//! decodes, failed rounds, an unfinished run) and which of the plan's deliverables it
-//! holds (`report.complete`).
+//! What the report must flag: validity problems (skipped models, workloads a model measured
+//! nothing of, zero-token answers, short decodes, failed rounds, an unfinished run) and
+//! which of the plan's deliverables it holds (`report.complete`).
 
 use super::advice::{Advice, Next};
 use super::*;
@@ -65,6 +65,7 @@ fn decision_deliverables(advice: &Advice) -> (Deliverable, Deliverable) {
 pub(super) fn problems(run: &StoredRun) -> Problems {
     let mut p = Problems {
         skipped: run.meta.skipped.clone(),
+        measured_nothing: crate::store::gaps::of_run(run),
         warnings: run.warnings.clone(),
         incomplete: (run.meta.state != crate::store::RunState::Complete).then(|| {
             let state = match run.meta.state {

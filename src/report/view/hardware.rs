@@ -142,8 +142,16 @@ pub fn requirements(views: &[RunView<'_>]) -> Vec<Requirement> {
             };
             let depth_factor = on
                 .iter()
-                .filter_map(|(v, m)| {
-                    let deepest = *crate::metric::decode_depths(&v.run.records).last()?;
+                .filter_map(|(_, m)| {
+                    // From the figures, not the samples (dropped once summarised).
+                    let deepest = m
+                        .metrics
+                        .iter()
+                        .filter_map(|r| match r.metric {
+                            MetricName::DecodeTokensPerS { depth } => Some(depth),
+                            _ => None,
+                        })
+                        .max()?;
                     (deepest > 0).then_some(())?;
                     Some((deepest, decode_at(m, 0)? / decode_at(m, deepest)?))
                 })

@@ -4,21 +4,29 @@
 //!
 //! Everything is ordered deterministically (models by role then suite order, metrics in
 //! a fixed order, rounds ascending), so the same samples give the same report.
+//!
+//! A view keeps no valid sample: once [`summarise`] has run, the runs' records can be
+//! dropped (`lfmbench report` over many runs holds the samples of one pool at a time), and
+//! what stays is bounded per pool — a latency distribution keeps at most [`CDF_POINTS`] of
+//! its values for its chart.
 
 pub mod advice;
 mod basis;
 mod checks;
 mod comparisons;
+pub mod curves;
 pub mod device;
 mod gpu;
 pub mod hardware;
 mod models;
+mod size;
+mod sustained;
 
 use std::collections::BTreeMap;
 
 use crate::metric::{MetricName, Stat, decode_depths};
 use crate::report::pool::Pool;
-use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record};
+use crate::sample::{Body, ChatSample, DecodeSample, FailureRecord, PageCache, Record, Settle};
 use crate::stats::{self, Estimate, Quantization, Rounds, Sample, StatsError};
 use crate::store::{Skipped, StoredRun};
 use crate::verdict::{self, Completeness, Verdict};
@@ -26,9 +34,12 @@ pub use basis::{Basis, Offload, Quiet, engine_text, isa_text};
 pub use checks::completeness;
 use checks::problems;
 use comparisons::comparison;
+pub use curves::Curves;
 pub use gpu::{GpuView, Layers, ModelGpu};
-pub use models::metric_list;
 use models::model_view;
+pub use models::{cdf_points, metric_list};
+pub use size::SizeRow;
+pub use sustained::{SustainedModel, SustainedView};
 
 /// What a model is in its suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,8 +87,36 @@ pub struct LatencyRow {
     pub rounds: usize,
     /// (P, value) for P50, P95, P99.
     pub pct: Vec<(f64, Pct)>,
-    /// Every valid value, sorted ascending.
+    /// The largest value.
+    pub max: f64,
+    /// The distribution for a chart, sorted ascending: every valid value, or, with more
+    /// than [`CDF_POINTS`], that many evenly spaced order statistics (the smallest and the
+    /// largest among them). `n` is the count of values.
     pub values: Vec<f64>,
+}
+
+/// The most values a latency distribution keeps for its chart: a cumulative
+/// distribution drawn 960 pixels wide shows no difference beyond this, and a report over
+/// many long runs keeps a bounded amount per run.
+pub const CDF_POINTS: usize = 1024;
+
+/// How the bench processes' model files sat in the page cache (from memory samples).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PageCacheCounts {
+    /// Dropped and read back before the process.
+    pub settled: usize,
+    /// Only read back (the file could not be dropped).
+    pub read_back: usize,
+    /// Mapped as it happened to be cached (runs before settling, or a server's).
+    pub unknown: usize,
+}
+
+/// The measured repetitions per round the samples stored (a run made before repetitions
+/// has 1), each sorted without repeats; empty where no sample of the kind was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RepetitionsSeen {
+    pub decode: Vec<u32>,
+    pub prefill: Vec<u32>,
 }
 
 /// Peak RSS against the model file.
@@ -175,6 +214,8 @@ pub struct Problems {
     pub short_decodes: Vec<(String, u32, DecodeSample)>,
     pub failures: Vec<(String, u32, FailureRecord)>,
     pub skipped: Vec<Skipped>,
+    /// Models that ran but have no valid sample of a workload (NOT MEASURED), and why.
+    pub measured_nothing: Vec<crate::store::gaps::Gap>,
     /// The run did not complete: its note.
     pub incomplete: Option<String>,
     /// Torn lines and the like, from reading the run.
@@ -187,6 +228,7 @@ impl Problems {
             && self.short_decodes.is_empty()
             && self.failures.is_empty()
             && self.skipped.is_empty()
+            && self.measured_nothing.is_empty()
             && self.incomplete.is_none()
             && self.warnings.is_empty()
     }
@@ -196,7 +238,9 @@ impl Problems {
 /// render.
 #[derive(Debug, Clone)]
 pub struct RunView<'a> {
-    /// The run the figures come from: the only run, or the pooled runs merged.
+    /// The run the figures come from: the only run, or the pooled runs merged. Its
+    /// `records` and `jobs` may have been dropped (see [`summarise`]): renderers use the
+    /// fields below, never the samples.
     pub run: &'a StoredRun,
     /// The machine's name: its label, with what sets it apart where the label has
     /// several pools.
@@ -217,9 +261,19 @@ pub struct RunView<'a> {
     pub coverage: Vec<stats::coverage::CoverageRow>,
     pub models: Vec<ModelView>,
     pub comparisons: Vec<Comparison>,
+    /// The suite's further pairs (`pairs`): (candidate, its comparison with the other).
+    pub pairs: Vec<(String, Comparison)>,
+    pub curves: Curves,
+    pub sustained: Option<SustainedView>,
+    /// Every model whose file's size was recorded, smallest first.
+    pub sizes: Vec<SizeRow>,
     pub problems: Problems,
     pub completeness: Completeness,
     pub verdict: Verdict,
+    pub page_cache: PageCacheCounts,
+    pub repetitions: RepetitionsSeen,
+    /// The devices, each model's placement, and whether a GPU asked for was used.
+    pub gpu: GpuView,
     /// The machine's device class and what it changes (`device`).
     pub device: device::DeviceFit,
     /// Whether the candidate loads and generates here.
@@ -230,8 +284,65 @@ pub struct RunView<'a> {
     pub classes: Vec<crate::config::DeviceClass>,
     /// The suite as the machine's class applies it (targets overridden, criteria added).
     pub suite: crate::config::Suite,
-    /// The devices, each model's placement, and whether a GPU asked for was used.
+}
+
+/// Everything a view computes from its runs' samples: what is kept of a pool once its
+/// samples are dropped.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub basis: Basis,
+    pub coverage: Vec<stats::coverage::CoverageRow>,
+    pub models: Vec<ModelView>,
+    pub comparisons: Vec<Comparison>,
+    pub pairs: Vec<(String, Comparison)>,
+    pub curves: Curves,
+    pub sustained: Option<SustainedView>,
+    pub sizes: Vec<SizeRow>,
+    pub problems: Problems,
+    pub completeness: Completeness,
+    pub verdict: Verdict,
+    pub page_cache: PageCacheCounts,
+    pub repetitions: RepetitionsSeen,
     pub gpu: GpuView,
+    pub device: device::DeviceFit,
+    pub compat: device::Compat,
+    pub advice: advice::Advice,
+    pub classes: Vec<crate::config::DeviceClass>,
+    pub suite: crate::config::Suite,
+}
+
+impl Summary {
+    /// The view of `pool` (the pool this summary was made from, its runs with or without
+    /// their samples).
+    pub fn attach<'a>(self, pool: &'a Pool<'a>) -> RunView<'a> {
+        RunView {
+            run: pool.run(),
+            machine: pool.name.clone(),
+            label: pool.label.clone(),
+            runs: pool.run_ids().iter().map(|s| s.to_string()).collect(),
+            apart: pool.apart.clone(),
+            bandwidths: pool.bandwidths.clone(),
+            basis: self.basis,
+            coverage: self.coverage,
+            models: self.models,
+            comparisons: self.comparisons,
+            pairs: self.pairs,
+            curves: self.curves,
+            sustained: self.sustained,
+            sizes: self.sizes,
+            problems: self.problems,
+            completeness: self.completeness,
+            verdict: self.verdict,
+            page_cache: self.page_cache,
+            repetitions: self.repetitions,
+            gpu: self.gpu,
+            device: self.device,
+            compat: self.compat,
+            advice: self.advice,
+            classes: self.classes,
+            suite: self.suite,
+        }
+    }
 }
 
 impl RunView<'_> {
@@ -259,6 +370,39 @@ pub fn ordered_models(run: &StoredRun) -> Vec<(String, Role)> {
         push(m, Role::Other);
     }
     out
+}
+
+/// The measured repetitions per round that decode and prefill samples stored, each
+/// sorted without repeats.
+fn repetitions_seen(records: &[Record]) -> RepetitionsSeen {
+    let mut r = RepetitionsSeen::default();
+    for rec in records {
+        let (seen, n) = match &rec.body {
+            Body::Decode(d) => (&mut r.decode, d.repetitions),
+            Body::Prefill(p) => (&mut r.prefill, p.repetitions),
+            _ => continue,
+        };
+        if !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    r.decode.sort_unstable();
+    r.prefill.sort_unstable();
+    r
+}
+
+fn page_cache_counts(records: &[Record]) -> PageCacheCounts {
+    let mut c = PageCacheCounts::default();
+    for r in records {
+        if let Body::Memory(m) = &r.body {
+            match &m.page_cache {
+                Some(Settle::Settled) => c.settled += 1,
+                Some(Settle::ReadBack { .. }) => c.read_back += 1,
+                None => c.unknown += 1,
+            }
+        }
+    }
+    c
 }
 
 /// Round counts beyond this are not simulated for the methodology (the simulation grows
@@ -289,14 +433,14 @@ pub fn twins(run: &StoredRun) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Build the view of one pool; `machines`: every machine label the report covers (for
-/// the device-matrix deliverable); `devices`: the device classes of `--devices`, else the
-/// run's own suite's.
-pub fn build<'a>(
-    pool: &'a Pool<'a>,
+/// Compute everything the view of `pool` shows from its runs' samples; `machines`:
+/// every machine label the report covers (for the device-matrix deliverable).
+/// `devices`: the device classes of `--devices`, else the run's own suite's.
+pub fn summarise(
+    pool: &Pool<'_>,
     machines: &[String],
     devices: Option<&crate::config::Devices>,
-) -> RunView<'a> {
+) -> Summary {
     let run = pool.run();
     let classes = device::classes_for(run, devices);
     let source = match devices {
@@ -320,6 +464,20 @@ pub fn build<'a>(
     };
     let twins = twins(run);
     let contended = verdict::noise::contended_jobs(&run.jobs);
+    let pairs = curves::pairs(run)
+        .into_iter()
+        .skip_while(|(a, b)| *a == run.suite.suite.candidate && *b == run.suite.suite.baseline)
+        .filter_map(|(a, b)| {
+            let (x, y) = (
+                models.iter().find(|m| m.id == a)?,
+                models.iter().find(|m| m.id == b)?,
+            );
+            Some((a.clone(), comparison(run, x, y)))
+        })
+        .collect();
+    let curves = curves::curves(run, &models);
+    let sustained = sustained::sustained(run, &models);
+    let sizes = size::size_rows(run, &models);
     let inputs = verdict::Inputs {
         suite: &suite,
         records: &run.records,
@@ -328,6 +486,10 @@ pub fn build<'a>(
         completeness: None,
         twins: &twins,
         contended: &contended,
+        named: Some(verdict::Named {
+            settings: &run.meta.settings,
+            files: &run.meta.files,
+        }),
     };
     // Recommendations and risks come from the criteria's intervals, which do not depend
     // on `report.complete`: read them off the verdict before it is decided.
@@ -342,27 +504,33 @@ pub fn build<'a>(
     let gpu = gpu::gpu_view(run, &model_ids);
     let mut basis = basis::basis(run, &ids);
     basis.offload = gpu::with_records(basis.offload, &gpu);
-    RunView {
-        run,
-        machine: pool.name.clone(),
-        label: pool.label.clone(),
-        runs: ids.iter().map(|s| s.to_string()).collect(),
-        apart: pool.apart.clone(),
-        bandwidths: pool.bandwidths.clone(),
+    Summary {
         basis,
         coverage: coverage_at(run.meta.rounds as usize),
         problems: problems(run),
-        models,
+        page_cache: page_cache_counts(&run.records),
+        repetitions: repetitions_seen(&run.records),
         comparisons,
+        pairs,
+        curves,
+        sustained,
+        sizes,
+        models,
         completeness,
         verdict,
+        gpu,
         device: fit,
         compat: device::compat(run, &run.suite.suite.candidate),
         advice,
         classes: classes.classes,
         suite,
-        gpu,
     }
+}
+
+/// Build the view of one pool; `machines`: every machine label the report covers (for
+/// the device-matrix deliverable).
+pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
+    summarise(pool, machines, None).attach(pool)
 }
 
 /// The criterion (absolute, on the candidate) whose target a latency chart draws.

@@ -15,8 +15,23 @@ pub fn metric_list(records: &[Record]) -> Vec<(MetricName, String)> {
             )
         })
         .collect();
+    v.extend(
+        crate::metric::prefill_metrics(records)
+            .into_iter()
+            .map(|m| {
+                let label = match m {
+                    MetricName::PrefillAtTokensPerS { tokens } => {
+                        format!("prefill tok/s, {tokens} tokens")
+                    }
+                    MetricName::PrefillTtftMs { tokens } => {
+                        format!("TTFT ms, {tokens}-token prompt")
+                    }
+                    _ => "prefill tok/s".to_string(),
+                };
+                (m, label)
+            }),
+    );
     v.extend([
-        (MetricName::PrefillTokensPerS, "prefill tok/s".to_string()),
         (MetricName::ChatTtftMs, "chat TTFT ms".to_string()),
         (MetricName::ChatItlMs, "chat inter-token ms".to_string()),
         (MetricName::ChatE2eMs, "chat end-to-end ms".to_string()),
@@ -33,6 +48,14 @@ pub fn metric_list(records: &[Record]) -> Vec<(MetricName, String)> {
             "start ms (cache warm)".to_string(),
         ),
         (MetricName::PeakRssBytes, "peak RSS".to_string()),
+        (
+            MetricName::SustainedTokensPerS,
+            "sustained decode tok/s (all windows)".to_string(),
+        ),
+        (
+            MetricName::SustainedRatio,
+            "sustained ratio (last ÷ first)".to_string(),
+        ),
     ]);
     v
 }
@@ -72,6 +95,7 @@ pub(super) fn latency_row(
 ) -> Option<LatencyRow> {
     let rounds = rounds_of(records, metric, model)?;
     let values = stats::sorted(&rounds.pooled());
+    let max = *values.last()?;
     let q = Quantization::for_unit(metric.unit());
     let pct = [50.0, 95.0, 99.0]
         .into_iter()
@@ -95,8 +119,21 @@ pub(super) fn latency_row(
         n: values.len(),
         rounds: rounds.n_rounds(),
         pct,
-        values,
+        max,
+        values: cdf_points(values, CDF_POINTS),
     })
+}
+
+/// At most `max` (≥ 2) evenly spaced order statistics of `sorted`, the first and the last
+/// included; `sorted` itself when it is not longer.
+pub fn cdf_points(sorted: Vec<f64>, max: usize) -> Vec<f64> {
+    let n = sorted.len();
+    if n <= max || max < 2 {
+        return sorted;
+    }
+    (0..max)
+        .map(|i| sorted[(i * (n - 1) + (max - 1) / 2) / (max - 1)])
+        .collect()
 }
 
 pub(super) fn memory_view(records: &[Record], model: &str) -> Option<MemoryView> {

@@ -38,6 +38,7 @@ fn decode(model: &str, round: u32, tps: f64) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Decode(DecodeSample {
             depth: 0,
             note: None,
@@ -57,6 +58,7 @@ fn memory(model: &str, round: u32, bytes: u64) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Memory(MemorySample {
             peak_rss_bytes: bytes,
             source: "test".into(),
@@ -72,6 +74,7 @@ fn chat(model: &str, round: u32, ttft: f64, n: u32) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Chat(ChatSample {
             prompt_index: 0,
             note: None,
@@ -95,6 +98,7 @@ fn failure(model: &str, round: u32) -> Record {
     Record {
         model: model.into(),
         round,
+        point: Default::default(),
         body: Body::Failure(FailureRecord {
             stage: "bench".into(),
             reason: "killed by signal 11".into(),
@@ -153,6 +157,7 @@ fn run_with_twins(suite: &Suite, records: &[Record], twins: &BTreeMap<String, St
         completeness: Some(&deliverables_missing(0)),
         twins,
         contended: &[],
+        named: None,
     })
 }
 
@@ -270,7 +275,13 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
             .contains("3 failure record(s)"),
         "{c:?}"
     );
-    assert_eq!(v.decision, Decision::Inconclusive);
+    // A candidate that measured nothing leaves nothing to decide on.
+    assert_eq!(v.decision, Decision::NotMeasured);
+    assert!(
+        v.reasons[0].starts_with("`c` (candidate) has no valid sample"),
+        "{:?}",
+        v.reasons
+    );
 
     // A skipped candidate.
     let skipped = vec![Skipped {
@@ -286,6 +297,7 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
         completeness: None,
         twins: &no_twins(),
         contended: &[],
+        named: None,
     });
     assert_eq!(v.criteria[0].state, State::NotMeasured);
     assert!(
@@ -294,6 +306,27 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
             .as_deref()
             .unwrap_or("")
             .contains("was not run: file missing")
+    );
+    assert_eq!(v.decision, Decision::NotMeasured);
+    assert!(
+        v.reasons[0].starts_with("`c` (candidate) was skipped before running"),
+        "{:?}",
+        v.reasons
+    );
+}
+
+/// A baseline that measured nothing makes a suite with a criterion against it NOT
+/// MEASURED, even when another criterion (absolute, on the candidate) passes.
+#[test]
+fn a_baseline_that_measured_nothing_is_not_measured() {
+    let s = suite(SPEED);
+    let records: Vec<Record> = (0..3).map(|r| decode("c", r, 100.0)).collect();
+    let v = run(&s, &records);
+    assert_eq!(v.decision, Decision::NotMeasured, "{v:?}");
+    assert!(
+        v.reasons[0].starts_with("`b` (baseline) has no valid sample"),
+        "{:?}",
+        v.reasons
     );
 }
 
@@ -409,6 +442,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
             v.push(Record {
                 model: c.clone(),
                 round: r,
+                point: Default::default(),
                 body: Body::ColdStart(ColdStartSample {
                     page_cache: PageCache::Dropped,
                     resident_before: Some(0.0),
@@ -433,6 +467,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
             completeness: Some(&done),
             twins: &no_twins(),
             contended: &[],
+            named: None,
         })
     };
     let v = decide(&build(2.5));
@@ -452,7 +487,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
 #[test]
 fn no_criteria_is_inconclusive() {
     let s = suite("");
-    let v = run(&s, &[]);
+    let v = run(&s, &[decode("c", 0, 100.0)]);
     assert_eq!(v.decision, Decision::Inconclusive);
 }
 
@@ -495,6 +530,7 @@ fn run_busy(suite: &Suite, records: &[Record], contended: &[noise::Contended]) -
         completeness: None,
         twins: &no_twins(),
         contended,
+        named: None,
     })
 }
 

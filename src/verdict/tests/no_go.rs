@@ -105,10 +105,10 @@ fn no_interval_cannot_decide_no_go() {
         "{:?}",
         v.reasons
     );
-    // Nothing measured at all: the line cannot be judged either.
+    // Nothing measured at all: the line cannot be judged either, and nothing is decided.
     let v = run(&suite(SPEED), &[]);
     assert_eq!(v.criteria[0].no_go_state, Some(NoGoState::Undecided));
-    assert_eq!(v.decision, Decision::Inconclusive);
+    assert_eq!(v.decision, Decision::NotMeasured);
 }
 
 #[test]

@@ -121,6 +121,7 @@ prompts = ["p"]
         completeness: None,
         twins: &no_twins(),
         contended: &[],
+        named: None,
     });
     assert_eq!(
         v.criteria[0].state,
