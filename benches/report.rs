@@ -77,6 +77,8 @@ fn records(model: usize, round: u32, speed: f64) -> Vec<Record> {
             valid: true,
             invalid_reason: None,
             note: None,
+            expect: None,
+            correct: None,
         })));
     }
     for page_cache in [PageCache::Dropped, PageCache::Warm] {
@@ -119,6 +121,7 @@ fn write_run(out: &Path, id: &str, speed: f64) -> PathBuf {
         rounds: 5,
         not_measured: Vec::new(),
         twins: Default::default(),
+        base_models: Default::default(),
         settings: Default::default(),
         files: Default::default(),
         inputs: Vec::new(),

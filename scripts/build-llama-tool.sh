@@ -3,7 +3,8 @@
 # committed; $LFMBENCH_TOOLS moves them, e.g. to a cache that outlives a checkout):
 # `llama-server` for the http backend's integration test (tests/http_server.rs),
 # `llama-bench` as the speed reference and `llama-quantize` for independently built twins
-# (scripts/compare-llama-bench.sh).
+# (scripts/compare-llama-bench.sh), `llama-perplexity` as the reference for the perplexity
+# workload (scripts/compare-perplexity.sh).
 #
 # Source: the PyPI sdist of llama-cpp-python, which vendors a complete llama.cpp tree
 # (vendor/llama.cpp). It is fetched with the ordinary client (`pip download`); no registry
@@ -13,7 +14,8 @@
 # Cached: a tool whose binary exists and was built from the same llama-cpp-python version
 # is reused (its path printed); only the missing ones are built.
 #
-#   scripts/build-llama-tool.sh [TOOL…]   # llama-server (default), llama-bench, llama-quantize:
+#   scripts/build-llama-tool.sh [TOOL…]   # llama-server (default), llama-bench, llama-quantize,
+#                                         # llama-perplexity:
 #                                         # build what is missing in one cmake build, reuse the rest
 #   LLAMA_CPP_PYTHON_VERSION=0.3.36 scripts/build-llama-tool.sh llama-bench
 #   JOBS=8 scripts/build-llama-tool.sh       # parallel compile jobs (default: logical CPUs)
@@ -45,8 +47,8 @@ want="llama-cpp-python==$version $style"
 todo=()
 for tool in "$@"; do
   case "$tool" in
-    llama-server | llama-bench | llama-quantize) ;;
-    *) echo "error: unknown tool '$tool' (llama-server, llama-bench or llama-quantize)" >&2; exit 2 ;;
+    llama-server | llama-bench | llama-quantize | llama-perplexity) ;;
+    *) echo "error: unknown tool '$tool' (llama-server, llama-bench, llama-quantize or llama-perplexity)" >&2; exit 2 ;;
   esac
   bin="$tools_dir/$tool$suffix/bin/$tool"
   stamp="$tools_dir/$tool$suffix/BUILT_FROM"
@@ -73,9 +75,10 @@ command -v c++ >/dev/null || {
 
 dest="$tools_dir/.build"
 mkdir -p "$dest"
-work="$dest/work"
-rm -rf "$work"
-mkdir -p "$work"
+# A work folder of this build's own: two builds into one shared tools folder at once
+# (two checkouts, one cache) must not delete each other's sources half-way.
+work=$(mktemp -d "$dest/work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
 
 echo "fetching the llama-cpp-python==$version sdist (pip download)…"
@@ -116,9 +119,9 @@ cmake -S "$src" -B "$work/build" \
   -DLLAMA_BUILD_TESTS=OFF \
   -DLLAMA_BUILD_EXAMPLES=OFF \
   -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF \
-  >"$dest/cmake-configure.log" 2>&1 || {
-  tail -30 "$dest/cmake-configure.log" >&2
-  echo "error: cmake configure failed; full log in $dest/cmake-configure.log" >&2
+  >"$work.configure.log" 2>&1 || {
+  tail -30 "$work.configure.log" >&2
+  echo "error: cmake configure failed; full log in $work.configure.log" >&2
   exit 1
 }
 targets=(${todo[@]+"${todo[@]}"})
@@ -128,9 +131,9 @@ if [ "$style" = release ]; then
     targets+=("$t")
   done
 fi
-cmake --build "$work/build" --target "${targets[@]}" -j "$jobs" >"$dest/cmake-build.log" 2>&1 || {
-  tail -30 "$dest/cmake-build.log" >&2
-  echo "error: build failed; full log in $dest/cmake-build.log" >&2
+cmake --build "$work/build" --target "${targets[@]}" -j "$jobs" >"$work.build.log" 2>&1 || {
+  tail -30 "$work.build.log" >&2
+  echo "error: build failed; full log in $work.build.log" >&2
   exit 1
 }
 
@@ -146,4 +149,4 @@ for tool in ${todo[@]+"${todo[@]}"}; do
   echo "$want" >"$tools_dir/$tool$suffix/BUILT_FROM"
   echo "built in $(($(date +%s) - start)) s: $bin"
 done
-rm -rf "$work"
+rm -f "$work.configure.log" "$work.build.log"

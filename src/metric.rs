@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::sample::{Body, PageCache, Point, Record, SustainedWindow};
+use crate::sample::{Body, PageCache, Point, Record, SustainedWindow, WindowScore};
 
 /// Every metric name a criterion may use (decode also as `decode@<depth>.tokens_per_s`).
 pub const KNOWN: &[&str] = &[
@@ -25,6 +25,9 @@ pub const KNOWN: &[&str] = &[
     "memory.peak_bytes",
     "integration.valid_fraction",
     "report.complete",
+    "quality.correct_fraction",
+    "quality.bits_per_byte",
+    "quality.perplexity",
     "sustained.tokens_per_s",
     "sustained.ratio",
 ];
@@ -52,6 +55,13 @@ pub enum MetricName {
     IntegrationValidFraction,
     /// 1 when the findings report has every section filled, else 0 (computed by the report).
     ReportComplete,
+    /// Fraction of the answers with an expectation (chat prompts and question sets) that
+    /// meet it; see `crate::quality`.
+    QualityCorrectFraction,
+    /// Negative log-likelihood of a fixed text's scored tokens in bits ÷ their UTF-8 bytes.
+    QualityBitsPerByte,
+    /// exp(mean negative log-likelihood per scored token), as llama-perplexity reports it.
+    QualityPerplexity,
     /// Prefill tokens/s of the prompts of one length.
     PrefillAtTokensPerS {
         tokens: u32,
@@ -120,6 +130,9 @@ impl MetricName {
             "memory.peak_bytes" => MetricName::PeakBytes,
             "integration.valid_fraction" => MetricName::IntegrationValidFraction,
             "report.complete" => MetricName::ReportComplete,
+            "quality.correct_fraction" => MetricName::QualityCorrectFraction,
+            "quality.bits_per_byte" => MetricName::QualityBitsPerByte,
+            "quality.perplexity" => MetricName::QualityPerplexity,
             "sustained.tokens_per_s" => MetricName::SustainedTokensPerS,
             "sustained.ratio" => MetricName::SustainedRatio,
             _ => return Err(format!("unknown metric `{name}`")),
@@ -142,12 +155,26 @@ impl MetricName {
             MetricName::PeakBytes => "memory.peak_bytes".into(),
             MetricName::IntegrationValidFraction => "integration.valid_fraction".into(),
             MetricName::ReportComplete => "report.complete".into(),
+            MetricName::QualityCorrectFraction => "quality.correct_fraction".into(),
+            MetricName::QualityBitsPerByte => "quality.bits_per_byte".into(),
+            MetricName::QualityPerplexity => "quality.perplexity".into(),
             MetricName::PrefillAtTokensPerS { tokens } => format!("prefill@{tokens}.tokens_per_s"),
             MetricName::PrefillTtftMs { tokens } => format!("prefill@{tokens}.ttft_ms"),
             MetricName::PeakRssAtDepth { depth } => format!("memory@{depth}.peak_rss_bytes"),
             MetricName::SustainedTokensPerS => "sustained.tokens_per_s".into(),
             MetricName::SustainedRatio => "sustained.ratio".into(),
         }
+    }
+
+    /// The quality metrics: measured once per run by default, never on a shape twin, and
+    /// decided with their own intervals (`crate::quality`).
+    pub fn is_quality(self) -> bool {
+        matches!(
+            self,
+            MetricName::QualityCorrectFraction
+                | MetricName::QualityBitsPerByte
+                | MetricName::QualityPerplexity
+        )
     }
 
     /// Unit shown beside values.
@@ -169,7 +196,10 @@ impl MetricName {
             | MetricName::PeakBytes => "bytes",
             MetricName::IntegrationValidFraction
             | MetricName::ReportComplete
-            | MetricName::SustainedRatio => "",
+            | MetricName::SustainedRatio
+            | MetricName::QualityCorrectFraction
+            | MetricName::QualityPerplexity => "",
+            MetricName::QualityBitsPerByte => "bits/byte",
         }
     }
 
@@ -202,6 +232,7 @@ impl MetricName {
                 | MetricName::ChatTokensPerS
                 | MetricName::IntegrationValidFraction
                 | MetricName::ReportComplete
+                | MetricName::QualityCorrectFraction
         )
     }
 
@@ -277,6 +308,23 @@ impl MetricName {
                 (MetricName::IntegrationValidFraction, Body::Chat(c)) => {
                     push(if c.valid { 1.0 } else { 0.0 })
                 }
+                (MetricName::QualityCorrectFraction, Body::Chat(c) | Body::Answer(c)) => {
+                    if let Some(ok) = c.correct {
+                        push(if ok { 1.0 } else { 0.0 })
+                    }
+                }
+                (MetricName::QualityBitsPerByte, Body::Perplexity(p)) => {
+                    let (nll, _, bytes) = window_totals(&p.windows);
+                    if bytes > 0 {
+                        push(bits_per_byte(nll, bytes))
+                    }
+                }
+                (MetricName::QualityPerplexity, Body::Perplexity(p)) => {
+                    let (nll, tokens, _) = window_totals(&p.windows);
+                    if tokens > 0 {
+                        push(perplexity(nll, tokens))
+                    }
+                }
                 (MetricName::SustainedTokensPerS, Body::Sustained(w)) => push(w.tokens_per_s),
                 (MetricName::SustainedRatio, Body::Sustained(w)) => {
                     windows.entry(r.round).or_default().push(w)
@@ -284,7 +332,10 @@ impl MetricName {
                 _ => {}
             }
         }
-        if self == MetricName::IntegrationValidFraction {
+        if matches!(
+            self,
+            MetricName::IntegrationValidFraction | MetricName::QualityCorrectFraction
+        ) {
             for v in out.values_mut() {
                 let frac = v.iter().sum::<f64>() / v.len() as f64;
                 *v = vec![frac];
@@ -297,6 +348,66 @@ impl MetricName {
         }
         out
     }
+}
+
+/// `model`'s judged answers (chat prompts with an expectation, question sets) per
+/// distinct prompt, in order of first appearance: (prompt, fraction of its answers that
+/// were correct, answers). Repeats of a greedy answer carry no new information, so the
+/// question, not the answer, is the unit of a correct fraction.
+pub fn judged_by_question(records: &[Record], model: &str) -> Vec<(String, f64, usize)> {
+    let mut out: Vec<(String, f64, usize)> = Vec::new();
+    for r in records.iter().filter(|r| r.model == model) {
+        let (Body::Chat(c) | Body::Answer(c)) = &r.body else {
+            continue;
+        };
+        let Some(ok) = c.correct else { continue };
+        let hit = if ok { 1.0 } else { 0.0 };
+        match out.iter_mut().find(|(p, _, _)| *p == c.prompt) {
+            Some((_, sum, n)) => {
+                *sum += hit;
+                *n += 1;
+            }
+            None => out.push((c.prompt.clone(), hit, 1)),
+        }
+    }
+    for (_, sum, n) in &mut out {
+        *sum /= *n as f64;
+    }
+    out
+}
+
+/// Every scored window of `model`'s perplexity records, and how many records (runs of a
+/// text) they come from.
+pub fn text_windows(records: &[Record], model: &str) -> (Vec<WindowScore>, usize) {
+    let mut windows = Vec::new();
+    let mut n = 0;
+    for r in records.iter().filter(|r| r.model == model) {
+        if let Body::Perplexity(p) = &r.body {
+            windows.extend_from_slice(&p.windows);
+            n += 1;
+        }
+    }
+    (windows, n)
+}
+
+/// Σ nll (nats), Σ scored tokens and Σ scored bytes of a text's windows.
+pub fn window_totals(windows: &[WindowScore]) -> (f64, u64, u64) {
+    windows.iter().fold((0.0, 0, 0), |(n, t, b), w| {
+        (n + w.nll, t + u64::from(w.tokens), b + w.bytes)
+    })
+}
+
+/// Bits per byte: a negative log-likelihood of `nll_nats` (natural log) over text of
+/// `bytes` UTF-8 bytes, in bits per byte: nll ÷ ln 2 ÷ bytes. Unlike perplexity it does
+/// not depend on how a tokenizer cuts the text, so models with different vocabularies
+/// compare.
+pub fn bits_per_byte(nll_nats: f64, bytes: u64) -> f64 {
+    nll_nats / std::f64::consts::LN_2 / bytes as f64
+}
+
+/// Perplexity: exp(mean negative log-likelihood per scored token).
+pub fn perplexity(nll_nats: f64, tokens: u64) -> f64 {
+    (nll_nats / tokens as f64).exp()
 }
 
 /// The span at each end of a sustained decode that its ratio compares: a minute, or half
@@ -498,6 +609,51 @@ mod tests {
         assert_eq!(sustained_span_s(10), 5.0);
         assert_eq!(sustained_ratio(&refs), Some(0.9));
         assert_eq!(sustained_ratio(&[]), None);
+    }
+
+    #[test]
+    fn bits_per_byte_and_perplexity_by_hand() {
+        // Two windows: 3 tokens with p = 1/2, 1/4, 1/8 (nll = 6 ln 2 nats = 6 bits) over
+        // 4 bytes, and 1 token with p = 1/2 (1 bit) over 4 bytes: 7 bits ÷ 8 bytes.
+        let ln2 = std::f64::consts::LN_2;
+        let w = [
+            WindowScore {
+                nll: 6.0 * ln2,
+                tokens: 3,
+                bytes: 4,
+            },
+            WindowScore {
+                nll: ln2,
+                tokens: 1,
+                bytes: 4,
+            },
+        ];
+        let (nll, tokens, bytes) = window_totals(&w);
+        assert_eq!((tokens, bytes), (4, 8));
+        assert!((bits_per_byte(nll, bytes) - 0.875).abs() < 1e-12);
+        // 7 bits over 4 tokens: perplexity 2^(7/4).
+        assert!((perplexity(nll, tokens) - 2f64.powf(1.75)).abs() < 1e-12);
+        let per_round = MetricName::QualityBitsPerByte.values_by_round(
+            &[Record {
+                model: "m".into(),
+                round: 0,
+                point: Point::default(),
+                body: Body::Perplexity(crate::sample::PerplexitySample {
+                    file: "t.txt".into(),
+                    sha256: String::new(),
+                    text_bytes: 100,
+                    text_tokens: 30,
+                    n_ctx: 8,
+                    first: 4,
+                    bos: true,
+                    windows: w.to_vec(),
+                    elapsed_ms: 1.0,
+                }),
+            }],
+            "m",
+        );
+        assert_eq!(per_round.get(&0).map(Vec::len), Some(1));
+        assert!((per_round[&0][0] - 0.875).abs() < 1e-12);
     }
 
     #[test]

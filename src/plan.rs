@@ -3,17 +3,24 @@
 //! Rounds are interleaved across models (A B C A B C …) so that the drift of a noisy
 //! machine (thermal, background load) spreads evenly over the models instead of
 //! favouring whichever ran first. Within a round, a model's cold starts run first (page
-//! cache dropped, then warm), then its bench process at the named point, then one process
-//! per decode depth of a depth sweep (its context sized to the depth, so that its peak RSS
-//! is the memory of that depth), then one per sweep point of the backend settings
-//! (`crate::config::sweep`), then its sustained decode.
+//! cache dropped, then warm), then its bench process at the named point, then — in the
+//! first round only, unless a workload says `every_round` — its quality workloads in a
+//! process of their own, then one process per decode depth of a depth sweep (its context
+//! sized to the depth, so that its peak RSS is the memory of that depth), then one per
+//! sweep point of the backend settings (`crate::config::sweep`), then its sustained decode.
+//!
+//! A shape twin runs no quality workload and its chat prompts carry no expectation: its
+//! weights are random, so every quality metric is NOT MEASURED for it
+//! ([`quality_not_measured`]), never a number. A model behind an http server gives no
+//! logits: no perplexity.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::config::{BackendKind, Loaded, Resolved, Workload, sweep};
+use crate::config::{BackendKind, ChatPrompt, Loaded, Resolved, Workload, sweep};
+use crate::metric::MetricName;
 use crate::protocol::{Job, JobKey, Part};
-use crate::sample::Point;
+use crate::sample::{NotMeasured, Point};
 
 /// A model that passed the pre-flight checks.
 #[derive(Debug, Clone)]
@@ -23,6 +30,9 @@ pub struct ReadyModel {
     /// The architecture the file is a shape twin of, from its own GGUF metadata
     /// (`lfmbench.twin.of`), whatever models.toml calls it.
     pub twin_of: Option<String>,
+    /// Why the model counts as a base model (not instruction-tuned), when it does: its
+    /// chat answers are then shown as not meaningful.
+    pub base_model: Option<String>,
     /// Sum of the file's tensor element counts (its parameters).
     pub n_params: Option<u64>,
     /// The file's quantization as its GGUF names it ("Q4_K_M").
@@ -38,6 +48,7 @@ impl ReadyModel {
             id: id.to_string(),
             path,
             twin_of: None,
+            base_model: None,
             n_params: None,
             quant: None,
             quant_paths: Vec::new(),
@@ -108,6 +119,12 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
                     drop_cache: Some(false),
                 });
             }
+            // A twin's chat text is random: nothing of it is judged, at any point.
+            let bench = if m.twin_of.is_some() {
+                without_expectations(&bench)
+            } else {
+                bench.clone()
+            };
             let named: Vec<Workload> = bench
                 .iter()
                 .filter(|w| !is_depth_sweep(w))
@@ -117,6 +134,14 @@ pub fn plan(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<PlannedJob> {
                 out.push(PlannedJob {
                     key: key("bench"),
                     job: job(Part::Bench { workloads: named }),
+                    drop_cache: None,
+                });
+            }
+            let quality = quality_workloads(loaded, m, backend, round);
+            if !quality.is_empty() {
+                out.push(PlannedJob {
+                    key: key("quality"),
+                    job: job(Part::Quality { workloads: quality }),
                     drop_cache: None,
                 });
             }
@@ -262,13 +287,119 @@ fn sweep_points(
     out
 }
 
-/// Workloads of a suite that a bench process runs (cold start is its own process).
+/// The quality workloads `m` runs in `round`: none on a shape twin; after the first round
+/// only those marked `every_round`; no perplexity over http; a perplexity text's path
+/// made absolute (it is relative to the suite; the worker runs elsewhere).
+fn quality_workloads(
+    loaded: &Loaded,
+    m: &ReadyModel,
+    backend: BackendKind,
+    round: u32,
+) -> Vec<Workload> {
+    if m.twin_of.is_some() {
+        return Vec::new();
+    }
+    loaded
+        .suite
+        .workloads
+        .iter()
+        .filter(|w| w.is_quality() && (round == 0 || w.every_round()))
+        .filter(|w| !(backend == BackendKind::Http && matches!(w, Workload::Perplexity { .. })))
+        .map(|w| match w {
+            Workload::Perplexity { file, .. } => {
+                let mut w = w.clone();
+                if let Workload::Perplexity { file: f, .. } = &mut w {
+                    let p = crate::config::questions::beside_suite(&loaded.suite_path, file);
+                    *f = std::path::absolute(&p).unwrap_or(p);
+                }
+                w
+            }
+            _ => w.clone(),
+        })
+        .collect()
+}
+
+/// The bench workloads with every chat prompt's expectation dropped (for a shape twin,
+/// whose text is random: nothing is judged).
+fn without_expectations(workloads: &[Workload]) -> Vec<Workload> {
+    workloads
+        .iter()
+        .map(|w| match w {
+            Workload::Chat {
+                max_tokens,
+                prompts,
+                repeat,
+            } => Workload::Chat {
+                max_tokens: *max_tokens,
+                prompts: prompts
+                    .iter()
+                    .map(|p| ChatPrompt::plain(p.text.clone()))
+                    .collect(),
+                repeat: *repeat,
+            },
+            _ => w.clone(),
+        })
+        .collect()
+}
+
+/// Why a twin has no quality metric.
+pub const RANDOM_WEIGHTS: &str = "random weights: a shape twin's answers and text scores say nothing about the real model's quality, so it is never judged on quality";
+
+/// Why a model behind an http server has no perplexity.
+pub const NO_LOGITS: &str = "served over http: a chat API gives no logits, so the text cannot be scored (perplexity and bits per byte are measured in-process only)";
+
+/// The quality metrics of the suite that some ready models cannot have, and why: every one
+/// for a shape twin, perplexity and bits per byte for a model behind an http server.
+pub fn quality_not_measured(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<NotMeasured> {
+    let w = &loaded.suite.workloads;
+    let judged = w.iter().any(|w| match w {
+        Workload::Questions { .. } => true,
+        Workload::Chat { prompts, .. } => prompts.iter().any(|p| p.expect.is_some()),
+        _ => false,
+    });
+    let scored = w.iter().any(|w| matches!(w, Workload::Perplexity { .. }));
+    let mut text_metrics = Vec::new();
+    if scored {
+        text_metrics.extend([
+            MetricName::QualityBitsPerByte.name(),
+            MetricName::QualityPerplexity.name(),
+        ]);
+    }
+    let mut all = Vec::new();
+    if judged {
+        all.push(MetricName::QualityCorrectFraction.name());
+    }
+    all.extend(text_metrics.iter().cloned());
+    let mut out = Vec::new();
+    for m in ready {
+        let backend = loaded.model(&m.id).map(|e| e.backend).unwrap_or_default();
+        if m.twin_of.is_some() && !all.is_empty() {
+            out.push(NotMeasured {
+                model: m.id.clone(),
+                metrics: all.clone(),
+                reason: RANDOM_WEIGHTS.into(),
+            });
+        } else if backend == BackendKind::Http && !text_metrics.is_empty() {
+            out.push(NotMeasured {
+                model: m.id.clone(),
+                metrics: text_metrics.clone(),
+                reason: NO_LOGITS.into(),
+            });
+        }
+    }
+    out
+}
+
+/// Workloads of a suite that a bench process runs (cold start is its own process, so are
+/// the quality workloads).
 pub fn bench_workloads(loaded: &Loaded) -> Vec<Workload> {
     loaded
         .suite
         .workloads
         .iter()
-        .filter(|w| !matches!(w, Workload::ColdStart { .. } | Workload::Sustained { .. }))
+        .filter(|w| {
+            !matches!(w, Workload::ColdStart { .. } | Workload::Sustained { .. }) && !w.is_quality()
+        })
         .cloned()
         .collect()
 }
@@ -348,8 +479,103 @@ family = "x"
         assert!(jobs.iter().all(|j| match &j.job.part {
             Part::Bench { workloads } => workloads.iter().all(|w| w.kind() != "cold_start"),
             Part::ColdStart { .. } => j.drop_cache.is_some(),
+            Part::Quality { .. } => false,
             Part::Sustained { .. } => false,
         }));
+    }
+
+    #[test]
+    fn quality_runs_once_in_its_own_process_and_never_on_a_twin() {
+        let mut l = loaded();
+        l.suite_path = "suites/s.toml".into();
+        let extra: Suite = toml::from_str(
+            r#"
+[suite]
+name = "t"
+candidate = "a"
+baseline = "b"
+[[workload]]
+kind = "chat"
+max_tokens = 8
+prompts = [{ text = "Capital of France?", expect = "Paris" }, "Hello"]
+[[workload]]
+kind = "questions"
+prompts = [{ text = "7 times 8?", expect = "56" }]
+[[workload]]
+kind = "perplexity"
+file = "texts/t.txt"
+sha256 = "00"
+every_round = true
+"#,
+        )
+        .expect("suite");
+        l.suite.workloads.extend(extra.workloads);
+        let ready = vec![
+            ReadyModel::at("a", "a.gguf".into()),
+            ReadyModel {
+                twin_of: Some("qwen3-0.6b".into()),
+                ..ReadyModel::at("b", "b.gguf".into())
+            },
+        ];
+        let jobs = plan(&l, &ready);
+        let quality: Vec<(String, u32, Vec<&str>)> = jobs
+            .iter()
+            .filter_map(|j| match &j.job.part {
+                Part::Quality { workloads } => Some((
+                    j.key.model.clone(),
+                    j.key.round,
+                    workloads.iter().map(|w| w.kind()).collect(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            quality,
+            [
+                ("a".to_string(), 0, vec!["questions", "perplexity"]),
+                ("a".to_string(), 1, vec!["perplexity"]),
+            ],
+            "questions once, perplexity every round as asked; nothing for the twin"
+        );
+        for j in &jobs {
+            match &j.job.part {
+                Part::Bench { workloads } => {
+                    assert!(workloads.iter().all(|w| !w.is_quality()), "{workloads:?}");
+                    let Some(Workload::Chat { prompts, .. }) =
+                        workloads.iter().find(|w| w.kind() == "chat")
+                    else {
+                        panic!("chat");
+                    };
+                    let judged = prompts.iter().any(|p| p.expect.is_some());
+                    assert_eq!(judged, j.key.model == "a", "a twin's text is never judged");
+                }
+                Part::Quality { workloads } => {
+                    for w in workloads {
+                        if let Workload::Perplexity { file, .. } = w {
+                            assert!(file.is_absolute(), "{file:?}");
+                            assert!(file.ends_with("suites/texts/t.txt"), "{file:?}");
+                        }
+                    }
+                }
+                Part::ColdStart { .. } | Part::Sustained { .. } => {}
+            }
+        }
+        let nm = quality_not_measured(&l, &ready);
+        assert_eq!(nm.len(), 1, "{nm:?}");
+        assert_eq!(nm[0].model, "b");
+        assert_eq!(
+            nm[0].metrics,
+            [
+                "quality.correct_fraction",
+                "quality.bits_per_byte",
+                "quality.perplexity"
+            ]
+        );
+        assert!(
+            nm[0].reason.starts_with("random weights"),
+            "{}",
+            nm[0].reason
+        );
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub enum Part {
     Bench { workloads: Vec<Workload> },
     /// Load, prefill a short chat prompt, produce the first token, exit.
     ColdStart { prompt: String },
+    /// The quality workloads (questions, perplexity), in a process of their own whose
+    /// memory is not measured.
+    Quality { workloads: Vec<Workload> },
     /// Decode without a pause for `duration_s`, counting tokens per window of `window_s`,
     /// restarting the context every `chunk` tokens. The runner idles `cooldown_s` first.
     Sustained {
@@ -136,7 +139,7 @@ pub struct EngineInfo {
 pub struct JobKey {
     pub model: String,
     pub round: u32,
-    /// "bench" (decode/prefill/chat), "cold_start", "cold_start_warm", "sustained", and
-    /// for a sweep point "bench@threads=1" or "decode@depth=1024".
+    /// "bench" (decode/prefill/chat), "cold_start", "cold_start_warm", "quality",
+    /// "sustained", and for a sweep point "bench@threads=1" or "decode@depth=1024".
     pub part: String,
 }

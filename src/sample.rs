@@ -40,6 +40,11 @@ pub enum Body {
     ColdStart(ColdStartSample),
     Memory(MemorySample),
     Failure(FailureRecord),
+    /// An answer to a question of a quality workload (`kind = "questions"`): the fields of
+    /// a chat answer, kept apart so that the question set never enters the chat latencies.
+    Answer(ChatSample),
+    /// Perplexity of a fixed text (`kind = "perplexity"`), window by window.
+    Perplexity(PerplexitySample),
     Sustained(SustainedWindow),
     Offload(OffloadSample),
 }
@@ -231,6 +236,71 @@ pub struct ChatSample {
     /// token counts came from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What a correct answer contains, when the suite says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expected>,
+    /// Whether the text meets `expect` (judged when the answer was taken; `None` without
+    /// an expectation). An invalid answer is never correct.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correct: Option<bool>,
+}
+
+/// What a correct answer contains (a suite's `expect` or `expect_regex`; matching rules in
+/// `crate::config::expect`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    /// The text, case-insensitively, not inside a longer word.
+    Contains(String),
+    /// A regular expression (Rust `regex` syntax) that must match somewhere in the answer.
+    Regex(String),
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Contains(t) => write!(f, "\"{t}\""),
+            Expected::Regex(r) => write!(f, "/{r}/"),
+        }
+    }
+}
+
+/// One text scored the way llama.cpp's `llama-perplexity` scores it: split into
+/// non-overlapping windows of `n_ctx` tokens, each evaluated from an empty context, and
+/// only the tokens from position `first + 1` to the end of each window scored (each
+/// predicted with at least `first` tokens before it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PerplexitySample {
+    /// The text file as the suite names it, and its sha256.
+    pub file: String,
+    pub sha256: String,
+    /// UTF-8 bytes of the text as tokenized (one trailing newline dropped, as
+    /// llama-perplexity does).
+    pub text_bytes: u64,
+    /// Tokens of the whole text (with BOS where the model adds one).
+    pub text_tokens: u32,
+    /// Window length in tokens.
+    pub n_ctx: u32,
+    /// Positions `0..=first` of a window are context only; the tokens after are scored.
+    pub first: u32,
+    /// Whether each window starts with the model's BOS token (replacing the text's token
+    /// there, as llama-perplexity does).
+    pub bos: bool,
+    /// Each window's sums, in text order.
+    pub windows: Vec<WindowScore>,
+    /// Wall time of the whole evaluation.
+    pub elapsed_ms: f64,
+}
+
+/// The scored part of one window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct WindowScore {
+    /// Σ −ln p(token | the tokens before it in the window), in nats.
+    pub nll: f64,
+    /// Tokens scored.
+    pub tokens: u32,
+    /// UTF-8 bytes of the scored tokens' pieces (the text they stand for).
+    pub bytes: u64,
 }
 
 /// Whether the model file's pages were in the OS page cache when a cold start began.
@@ -359,6 +429,8 @@ impl Body {
             Body::ColdStart(_) => "cold_start",
             Body::Memory(_) => "memory",
             Body::Failure(_) => "failure",
+            Body::Answer(_) => "answer",
+            Body::Perplexity(_) => "perplexity",
             Body::Sustained(_) => "sustained",
             Body::Offload(_) => "offload",
         }

@@ -402,6 +402,62 @@ impl Session for LlamaSession<'_> {
             text: String::from_utf8_lossy(&bytes).into_owned(),
         })
     }
+
+    fn text_tokens(&self, text: &str) -> Result<(Vec<i32>, Option<i32>)> {
+        // As llama-perplexity: add_special (BOS where the model adds one), no parsing of
+        // special-token text.
+        let vocab = self.model.vocab();
+        let tokens = vocab.tokenize(text.as_bytes(), true, false);
+        let bos = vocab.should_add_bos().then(|| vocab.bos().0);
+        Ok((tokens.into_iter().map(|t| t.0).collect(), bos))
+    }
+
+    fn piece_bytes(&self, token: i32) -> Result<u64> {
+        Ok(self
+            .model
+            .vocab()
+            .token_to_piece(LlamaToken(token), false, None)
+            .len() as u64)
+    }
+
+    fn window_nll(&mut self, window: &[i32], first: usize) -> Result<Vec<f64>> {
+        if window.len() > self.n_ctx() as usize {
+            bail!(
+                "a window of {} tokens does not fit the context (n_ctx = {})",
+                window.len(),
+                self.n_ctx()
+            );
+        }
+        self.ctx.clear_kv_cache();
+        self.n_past = 0;
+        self.last_logits = None;
+        let mut out = Vec::with_capacity(window.len().saturating_sub(first + 1));
+        let mut batch = LlamaBatch::new(self.n_batch, 1);
+        for (ci, chunk) in window.chunks(self.n_batch).enumerate() {
+            batch.clear();
+            let base = ci * self.n_batch;
+            for (i, t) in chunk.iter().enumerate() {
+                batch.add(LlamaToken(*t), (base + i) as i32, &[0], base + i >= first)?;
+            }
+            self.ctx
+                .decode(&mut batch)
+                .map_err(|e| anyhow!("llama_decode failed: {e}"))?;
+            for i in 0..chunk.len() {
+                let pos = base + i;
+                if pos >= first && pos + 1 < window.len() {
+                    let logits = self.ctx.get_logits_ith(i as i32);
+                    let next = usize::try_from(window[pos + 1])?;
+                    if next >= logits.len() {
+                        bail!("token {next} is outside the vocabulary ({})", logits.len());
+                    }
+                    out.push(super::quality::token_nll(logits, next));
+                }
+            }
+        }
+        // The context now holds the window; the next prompt starts from an empty one.
+        self.ctx.clear_kv_cache();
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

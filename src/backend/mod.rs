@@ -9,6 +9,7 @@
 pub mod http;
 pub mod llama;
 mod llama_log;
+pub mod quality;
 pub mod workload;
 
 use std::time::Instant;
@@ -108,9 +109,30 @@ pub trait Session {
         on_token: &mut dyn FnMut(TokenEvent),
     ) -> anyhow::Result<Generation>;
 
+    /// A plain text as the model's tokenizer cuts it (special-token text not parsed), with
+    /// the BOS token first where the model adds one; and that BOS token, if any. For the
+    /// perplexity workload; a backend without logits cannot score text.
+    fn text_tokens(&self, _text: &str) -> anyhow::Result<(Vec<i32>, Option<i32>)> {
+        anyhow::bail!("{}", NO_LOGITS)
+    }
+
+    /// UTF-8 bytes of the text a token stands for (its piece; 0 for control tokens).
+    fn piece_bytes(&self, _token: i32) -> anyhow::Result<u64> {
+        anyhow::bail!("{}", NO_LOGITS)
+    }
+
+    /// Evaluate `window` from an empty context and return, for each position p from
+    /// `first` to the one before last, −ln p(window[p + 1] | window[..=p]) in nats.
+    fn window_nll(&mut self, _window: &[i32], _first: usize) -> anyhow::Result<Vec<f64>> {
+        anyhow::bail!("{}", NO_LOGITS)
+    }
+
     /// Where the engine put the model when it loaded it (layers, bytes per device), for
     /// an engine that says; None for one that does not (a server).
     fn placement(&self) -> Option<Placement> {
         None
     }
 }
+
+/// Why a backend without logits (a server's chat API) has no perplexity.
+pub const NO_LOGITS: &str = "this backend gives no logits, so it cannot score a text (perplexity, bits per byte); they are measured in-process only";

@@ -1,6 +1,6 @@
 //! Running one [`Job`] on any [`Backend`]: load, then time each workload (decode, prefill,
-//! chat) or a cold start's first token, and hand every result to the caller as a
-//! [`WorkerMsg`].
+//! chat; the quality workloads through [`super::quality`]) or a cold start's first token,
+//! and hand every result to the caller as a [`WorkerMsg`].
 //!
 //! This is the measuring loop every engine shares: the worker process runs it on the
 //! in-process engine (`crate::worker`), the http backend on its server
@@ -17,7 +17,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use super::{Backend, Eog, Session, TokenEvent};
-use crate::config::Workload;
+use crate::config::{ChatPrompt, Workload};
 use crate::protocol::{Job, Part, WorkerMsg};
 use crate::sample::{Body, ChatSample, DecodeSample, PrefillSample, StopReason, SustainedWindow};
 
@@ -67,6 +67,19 @@ pub fn run_job(
                     phys_footprint_bytes: footprint.map(|f| f.0),
                     phys_footprint_peak_bytes: footprint.and_then(|f| f.1),
                 })?;
+            }
+        }
+        // Quality workloads run in a process of their own: their logits buffers must not
+        // enter the bench process's peak RSS.
+        Part::Quality { workloads } => {
+            for w in workloads {
+                crate::fault::maybe_inject(&job.model, w.kind());
+                if let Err(e) = run_workload(session.as_mut(), job, w, out) {
+                    out(WorkerMsg::Error {
+                        stage: w.kind().into(),
+                        message: format!("{e:#}"),
+                    })?;
+                }
             }
         }
         Part::Sustained {
@@ -270,6 +283,32 @@ fn run_workload(
                 }
             }
         }
+        Workload::Questions {
+            prompts,
+            max_tokens,
+            ..
+        } => {
+            // Every question once, each judged against its expectation.
+            for (i, p) in prompts.iter().enumerate() {
+                let a = chat_once(s, i as u32, p, *max_tokens)?;
+                out(record(Body::Answer(a)))?;
+            }
+        }
+        Workload::Perplexity {
+            file,
+            sha256,
+            n_ctx,
+            chunks,
+            ..
+        } => {
+            let text = super::quality::read_text(file, sha256)?;
+            let name = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let p = super::quality::perplexity(s, &name, sha256, &text, *n_ctx, *chunks)?;
+            out(record(Body::Perplexity(p)))?;
+        }
         // Run by the parent as processes of their own.
         Workload::ColdStart { .. } | Workload::Sustained { .. } => {}
     }
@@ -331,9 +370,16 @@ fn decode_once(s: &mut dyn Session, depth: u32, tokens: u32) -> Result<DecodeSam
     })
 }
 
-fn chat_once(s: &mut dyn Session, index: u32, prompt: &str, max_tokens: u32) -> Result<ChatSample> {
+/// One chat answer, timed token by token, judged against the prompt's expectation when it
+/// has one (an invalid answer is never correct).
+pub(super) fn chat_once(
+    s: &mut dyn Session,
+    index: u32,
+    prompt: &ChatPrompt,
+    max_tokens: u32,
+) -> Result<ChatSample> {
     s.reset()?;
-    let p = s.chat_prompt(prompt)?;
+    let p = s.chat_prompt(&prompt.text)?;
     let mut stamps: Vec<Instant> = Vec::with_capacity(max_tokens as usize);
     let t0 = Instant::now();
     s.prefill(&p)?;
@@ -345,9 +391,13 @@ fn chat_once(s: &mut dyn Session, index: u32, prompt: &str, max_tokens: u32) -> 
     let e2e_ms = stamps.last().map_or(ms(t0, t_end), |b| ms(t0, *b));
     let itl_ms = stamps.windows(2).map(|w| ms(w[0], w[1])).collect();
     let valid = g.n_generated > 0;
+    let correct = prompt
+        .expect
+        .as_ref()
+        .map(|e| valid && crate::config::expect::judge(e, &g.text));
     Ok(ChatSample {
         prompt_index: index,
-        prompt: prompt.to_string(),
+        prompt: prompt.text.clone(),
         n_prompt_tokens: p.len() as u32,
         template: p.template.clone(),
         max_tokens,
@@ -367,5 +417,7 @@ fn chat_once(s: &mut dyn Session, index: u32, prompt: &str, max_tokens: u32) -> 
             format!("zero-token answer: {why}. This is a defect (a broken chat template or end-of-generation handling), not a feature")
         }),
         note: None,
+        expect: prompt.expect.clone(),
+        correct,
     })
 }

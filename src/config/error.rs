@@ -78,14 +78,19 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     text: &str,
 ) -> Result<T, ConfigError> {
     toml::from_str(text).map_err(|e| {
+        let message = e.message().trim().to_string();
         let (line, column) = match e.span() {
             Some(span) => {
-                let (l, c) = line_col(text, span.start);
+                // Inside an inline table (a prompt in an array) toml places an unknown key
+                // at the enclosing table; the key itself is further on.
+                let at = unknown_key(&message)
+                    .and_then(|k| find_key(text, span.start, k))
+                    .unwrap_or(span.start);
+                let (l, c) = line_col(text, at);
                 (Some(l), Some(c))
             }
             None => (None, None),
         };
-        let message = e.message().trim().to_string();
         let help = suggest_for(&message);
         ConfigError {
             file: file.to_path_buf(),
@@ -95,6 +100,31 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
             help,
         }
     })
+}
+
+/// The key an "unknown field `x`, …" message names.
+fn unknown_key(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("unknown field `")?
+        .split_once('`')
+        .map(|(k, _)| k)
+}
+
+/// The first `key =` (or `key=`) at or after byte `from`, as a key (not inside a word).
+fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
+    let rest = text.get(from..)?;
+    let mut base = 0;
+    while let Some(i) = rest[base..].find(key) {
+        let at = base + i;
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + key.len()..].trim_start_matches([' ', '\t']);
+        let starts_key = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '-'));
+        if starts_key && after.starts_with('=') {
+            return Some(from + at);
+        }
+        base = at + key.len();
+    }
+    None
 }
 
 /// For an "unknown field `x`, expected one of `a`, `b`" message, suggest the closest name.

@@ -5,7 +5,9 @@ pub mod ca_file;
 pub mod device;
 pub mod endpoint;
 mod error;
+pub mod expect;
 pub mod models;
+pub mod questions;
 pub mod suite;
 pub mod sweep;
 
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use device::Devices;
 use error::strsim_distance;
 pub use error::{ConfigError, line_col, parse_toml};
+pub use expect::ChatPrompt;
 pub use models::{BackendKind, ModelEntry, ModelsFile};
 pub use suite::{Criterion, Decision, Op, Suite, Versus, Workload};
 pub use suite::{DeviceClass, DeviceMatch};
@@ -318,7 +321,8 @@ pub const MAX_ROUNDS: u32 = 10_000;
 /// Load a suite and models.toml and check that they fit together.
 pub fn load(suite_path: &Path, models_path: &Path) -> Result<Loaded, ConfigError> {
     let suite_text = read(suite_path)?;
-    let suite: Suite = parse_toml(suite_path, &suite_text)?;
+    let mut suite: Suite = parse_toml(suite_path, &suite_text)?;
+    include_quality_files(suite_path, &suite_text, &mut suite)?;
     let (models_text, models) = load_models(models_path)?;
     let loaded = Loaded {
         suite_path: suite_path.to_path_buf(),
@@ -330,6 +334,51 @@ pub fn load(suite_path: &Path, models_path: &Path) -> Result<Loaded, ConfigError
     };
     validate(&loaded)?;
     Ok(loaded)
+}
+
+/// The files quality workloads name, relative to the suite: a question file's prompts
+/// are read into its workload; a perplexity text is checked against its pin (the worker
+/// reads it, and checks it again).
+fn include_quality_files(
+    suite_path: &Path,
+    suite_text: &str,
+    suite: &mut Suite,
+) -> Result<(), ConfigError> {
+    for w in &mut suite.workloads {
+        match w {
+            Workload::Questions {
+                prompts_file: Some(file),
+                sha256,
+                prompts,
+                ..
+            } => {
+                let more = questions::read(suite_path, suite_text, file, sha256.as_deref())?;
+                prompts.extend(more);
+            }
+            Workload::Perplexity { file, sha256, .. } => {
+                let path = questions::beside_suite(suite_path, file);
+                let shown = file.display().to_string();
+                let got = crate::digest::sha256_file(&path).map_err(|e| {
+                    ConfigError::new(
+                        suite_path,
+                        format!("perplexity file `{shown}`: cannot read {}: {e:#}", path.display()),
+                    )
+                    .at_text(suite_text, &shown)
+                    .help("`file` is relative to the suite's folder (e.g. \"texts/alice29.txt\" beside suites/phase0.toml)")
+                })?;
+                if !got.eq_ignore_ascii_case(sha256) {
+                    return Err(ConfigError::new(
+                        suite_path,
+                        format!("perplexity file `{shown}` has sha256 {got}, the suite pins {sha256}"),
+                    )
+                    .at_text(suite_text, sha256.as_str())
+                    .help("the text changed: its perplexity would not compare with earlier runs. If the change is meant, update the pin (and say so)"));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Settings this host cannot honour, refused before anything runs: more threads than
@@ -474,6 +523,10 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
                 Workload::Prefill { tokens, .. } => (u64::from(tokens.max()), "prefill tokens"),
                 Workload::Chat { max_tokens, .. } => (u64::from(*max_tokens), "chat max_tokens"),
                 Workload::ColdStart { .. } => (0, ""),
+                Workload::Questions { max_tokens, .. } => {
+                    (u64::from(*max_tokens), "questions max_tokens")
+                }
+                Workload::Perplexity { n_ctx, .. } => (u64::from(*n_ctx), "perplexity n_ctx"),
                 Workload::Sustained { chunk, .. } => (u64::from(*chunk) + 1, "sustained chunk + 1"),
             };
             if need > u64::from(r.n_ctx) {
@@ -496,6 +549,10 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
                     .at_text(t, "kind = \"chat\"")
                     .help("add prompts = [\"…\"]"));
             }
+            if let Workload::Chat { prompts, .. } | Workload::Questions { prompts, .. } = w {
+                expect::check_prompts(p, t, prompts)?;
+            }
+            validate_quality_workload(p, t, w)?;
             let zero = match w {
                 Workload::Decode { tokens, .. } => *tokens == 0,
                 Workload::Prefill { tokens, .. } => tokens.values().contains(&0),
@@ -515,22 +572,63 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
     validate_pairs(l)?;
     for c in &l.suite.criteria {
         check_criterion(p, t, c)?;
+        validate_quality_criterion(p, t, c)?;
         validate_criterion_point(l, c)?;
     }
     device::validate(p, t, &l.suite.devices, Some(&l.suite.criteria))?;
     if let Some(d) = &l.suite.decision {
-        let n = l.suite.criteria.len() as u32;
+        let n = l.suite.criteria.iter().filter(|c| !c.advisory).count() as u32;
         if d.pass_at_least > n {
             return Err(ConfigError::new(
                 p,
                 format!(
-                    "pass_at_least = {} but the suite has only {n} criteria",
+                    "pass_at_least = {} but the suite has only {n} criteria that count (advisory ones do not)",
                     d.pass_at_least
                 ),
             )
             .at_text(t, "pass_at_least")
             .help("lower pass_at_least or add criteria"));
         }
+    }
+    Ok(())
+}
+
+/// A quality workload: its questions all judged, its windows sensible.
+fn validate_quality_workload(p: &Path, t: &str, w: &Workload) -> Result<(), ConfigError> {
+    match w {
+        Workload::Questions { prompts, .. } => {
+            if prompts.is_empty() {
+                return Err(ConfigError::new(p, "a questions workload has no questions")
+                    .at_text(t, "kind = \"questions\"")
+                    .help("add prompts_file = \"questions.toml\" with its sha256, or prompts = [{ text = \"…\", expect = \"…\" }]"));
+            }
+            if let Some(q) = prompts.iter().find(|q| q.expect.is_none()) {
+                return Err(ConfigError::new(
+                    p,
+                    format!("question `{}` has no expectation: it cannot be judged", q.text),
+                )
+                .at_text(t, &q.text)
+                .help("add expect = \"…\" or expect_regex = '…' (plain prompts belong in a chat workload)"));
+            }
+        }
+        Workload::Perplexity { n_ctx, chunks, .. } => {
+            if *n_ctx < 16 {
+                return Err(ConfigError::new(
+                    p,
+                    format!(
+                        "perplexity n_ctx = {n_ctx}: a window that short scores almost nothing"
+                    ),
+                )
+                .at_text(t, "kind = \"perplexity\"")
+                .help("use n_ctx = 512 (llama-perplexity's default) or more"));
+            }
+            if *chunks == Some(0) {
+                return Err(ConfigError::new(p, "perplexity chunks = 0 scores nothing")
+                    .at_text(t, "chunks")
+                    .help("remove `chunks` to score every window, or give 1 or more"));
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -663,6 +761,42 @@ fn validate_sweeps(l: &Loaded) -> Result<(), ConfigError> {
                     .help("e.g. duration_s = 300, window_s = 10, chunk = 64, rounds = 1 (the defaults)"));
             }
         }
+    }
+    Ok(())
+}
+
+/// Quality criteria: a correct fraction compares with the baseline as a difference, a
+/// ratio of fractions is refused; `baseline_difference` is for quality metrics only; an
+/// advisory criterion cannot be critical nor a NO-GO line.
+fn validate_quality_criterion(p: &Path, t: &str, c: &Criterion) -> Result<(), ConfigError> {
+    use crate::metric::MetricName;
+    let at = format!("name = \"{}\"", c.name);
+    let err = |msg: &str, help: &str| {
+        Err(
+            ConfigError::new(p, format!("criterion `{}`: {msg}", c.name))
+                .at_text(t, &at)
+                .help(help.to_string()),
+        )
+    };
+    let metric = MetricName::parse(&c.metric).ok();
+    let quality = metric.is_some_and(MetricName::is_quality);
+    if c.vs == Versus::BaselineDifference && !quality {
+        return err(
+            "vs = \"baseline_difference\" is for quality metrics",
+            "use vs = \"baseline\" (candidate ÷ baseline, paired by round)",
+        );
+    }
+    if metric == Some(MetricName::QualityCorrectFraction) && c.vs == Versus::Baseline {
+        return err(
+            "a ratio of correct fractions is not defined when the baseline answers none right",
+            "compare them as a difference: vs = \"baseline_difference\", e.g. op = \">=\", target = -0.10",
+        );
+    }
+    if c.advisory && (c.critical || c.no_go.is_some()) {
+        return err(
+            "an advisory criterion cannot be critical nor have a `no_go` line",
+            "advisory criteria are shown but never decide: remove `critical`/`no_go`, or `advisory`",
+        );
     }
     Ok(())
 }
@@ -980,7 +1114,12 @@ mod tests {
         let mut n = 0;
         for e in std::fs::read_dir(root.join("suites")).expect("suites/") {
             let p = e.expect("entry").path();
-            if p.extension().is_some_and(|x| x == "toml") {
+            // A question file (`questions::`) lives beside the suites; it has no [suite].
+            let is_suite = std::fs::read_to_string(&p)
+                .ok()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+                .is_some_and(|t| t.contains_key("suite"));
+            if p.extension().is_some_and(|x| x == "toml") && is_suite {
                 load(&p, &root.join("models.toml")).unwrap_or_else(|e| panic!("{e}"));
                 n += 1;
             }

@@ -65,6 +65,12 @@ pub struct ModelEntry {
     /// prints it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stand_in: Option<String>,
+    /// Whether the model is instruction-tuned. Unset, lfmbench decides from the GGUF (a
+    /// file with no chat template and no instruct-like `general.finetune` is a base
+    /// model); `false` names it a base model whatever the file says. A base model's chat
+    /// answers are shown as not meaningful.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruct: Option<bool>,
     #[serde(default)]
     pub backend: BackendKind,
     /// Per-model overrides of the suite's `[backend]`.

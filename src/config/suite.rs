@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::BackendSettings;
+pub use super::expect::ChatPrompt;
 use super::sweep::{At, Counts, Sweep};
 
 /// A whole suite as written in TOML.
@@ -95,10 +96,11 @@ pub enum Workload {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sweep: Option<Sweep>,
     },
-    /// Answer each prompt through the chat template, greedy, at most `max_tokens`.
+    /// Answer each prompt through the chat template, greedy, at most `max_tokens`. A prompt
+    /// may carry what a correct answer contains (`{ text = "…", expect = "…" }`).
     Chat {
         max_tokens: u32,
-        prompts: Vec<String>,
+        prompts: Vec<ChatPrompt>,
         /// How many times each prompt is answered per round (more samples for percentiles).
         #[serde(default = "default_repeat")]
         repeat: u32,
@@ -107,6 +109,43 @@ pub enum Workload {
     ColdStart {
         #[serde(default = "default_cold_prompt")]
         prompt: String,
+    },
+    /// Quality: a question set answered through the chat template, each answer judged
+    /// against its expectation. Runs once per model per run (in its own process, after
+    /// the first round's bench) unless `every_round`.
+    Questions {
+        /// A question file (see `super::questions`), relative to the suite; its prompts
+        /// are read into `prompts` when the suite is loaded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompts_file: Option<std::path::PathBuf>,
+        /// sha256 of `prompts_file`, checked when the suite is loaded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
+        #[serde(default = "default_question_tokens")]
+        max_tokens: u32,
+        /// Questions written in the suite, and those read from `prompts_file` after them.
+        #[serde(default)]
+        prompts: Vec<ChatPrompt>,
+        #[serde(default)]
+        every_round: bool,
+    },
+    /// Quality: perplexity and bits per byte of a fixed text, in non-overlapping windows of
+    /// `n_ctx` tokens scored as llama.cpp's `llama-perplexity` scores them. Runs once per
+    /// model per run unless `every_round`.
+    Perplexity {
+        /// The text, relative to the suite (made absolute in the job a worker gets).
+        file: std::path::PathBuf,
+        /// sha256 of the file, checked when the suite is loaded and again by the worker.
+        sha256: String,
+        /// Window length in tokens (llama-perplexity `-c`; 512 as its default).
+        #[serde(default = "default_ppl_ctx")]
+        n_ctx: u32,
+        /// Score only the first `chunks` windows (llama-perplexity `--chunks`); all when
+        /// absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chunks: Option<u32>,
+        #[serde(default)]
+        every_round: bool,
     },
     /// Decode without a pause for `duration_s` after `cooldown_s` of idling, counting the
     /// rate per window of `window_s` (thermal throttling shows as a falling rate). Runs in
@@ -144,6 +183,12 @@ fn default_chunk() -> u32 {
 fn default_sustained_rounds() -> u32 {
     1
 }
+fn default_question_tokens() -> u32 {
+    32
+}
+fn default_ppl_ctx() -> u32 {
+    512
+}
 
 fn default_depths() -> Vec<u32> {
     vec![0]
@@ -172,6 +217,8 @@ impl Workload {
             Workload::Prefill { .. } => "prefill",
             Workload::Chat { .. } => "chat",
             Workload::ColdStart { .. } => "cold_start",
+            Workload::Questions { .. } => "questions",
+            Workload::Perplexity { .. } => "perplexity",
             Workload::Sustained { .. } => "sustained",
         }
     }
@@ -184,6 +231,25 @@ impl Workload {
                 sweep.as_ref().or(backend)
             }
             _ => None,
+        }
+    }
+
+    /// A quality workload (questions, perplexity): run in a process of its own, once per
+    /// model per run unless the suite asks for every round, and never on a shape twin.
+    pub fn is_quality(&self) -> bool {
+        matches!(
+            self,
+            Workload::Questions { .. } | Workload::Perplexity { .. }
+        )
+    }
+
+    /// Whether a quality workload repeats in every round (`every_round = true`).
+    pub fn every_round(&self) -> bool {
+        match self {
+            Workload::Questions { every_round, .. } | Workload::Perplexity { every_round, .. } => {
+                *every_round
+            }
+            _ => true,
         }
     }
 
@@ -240,6 +306,9 @@ pub enum Versus {
     Absolute,
     /// candidate ÷ baseline, paired by round.
     Baseline,
+    /// candidate − baseline (quality metrics: a correct fraction compares as a difference
+    /// of fractions).
+    BaselineDifference,
 }
 
 /// One `[[criterion]]`: a metric of the candidate held against a target.
@@ -265,6 +334,10 @@ pub struct Criterion {
     /// Plain-language definition repeated in the report.
     #[serde(default)]
     pub definition: Option<String>,
+    /// Shown with PASS/FAIL beside the others but never counted in the decision (neither
+    /// in `pass_at_least` nor as critical or NO-GO).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub advisory: bool,
     /// The configuration judged, a value of a sweep (`at = { threads = 1 }`); absent,
     /// the suite's named point.
     #[serde(default, skip_serializing_if = "Option::is_none")]

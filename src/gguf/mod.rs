@@ -39,6 +39,9 @@ pub struct GgufInfo {
     pub architecture: String,
     /// general.name, if present.
     pub name: Option<String>,
+    /// general.finetune, if present (e.g. "Instruct", "it"; what a base model lacks).
+    #[serde(default)]
+    pub finetune: Option<String>,
     /// Sum of the element counts of all tensors.
     pub n_params: u64,
     /// Quantization, from general.file_type (e.g. "Q4_K_M"), else the dominant tensor type.
@@ -133,6 +136,7 @@ pub fn info_of(g: &Gguf) -> Result<GgufInfo, GgufError> {
         version: g.version,
         architecture,
         name: g.get_str("general.name").map(str::to_string),
+        finetune: g.get_str("general.finetune").map(str::to_string),
         n_params,
         quant,
         file_bytes: g.file_bytes,

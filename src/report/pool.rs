@@ -236,7 +236,7 @@ pub fn pools(runs: &[StoredRun]) -> Vec<Pool<'_>> {
 }
 
 /// Several runs as one: rounds renumbered one after another (see the module
-/// documentation), models and twins united, the host's best bandwidth probe kept.
+/// documentation), models, twins and base models united, the host's best bandwidth probe kept.
 pub fn merge(runs: &[&StoredRun]) -> StoredRun {
     let first = runs[0];
     let mut m = first.clone();
@@ -273,6 +273,12 @@ pub fn merge(runs: &[&StoredRun]) -> StoredRun {
             if !m.meta.not_measured.contains(n) {
                 m.meta.not_measured.push(n.clone());
             }
+        }
+        for (id, why) in &r.meta.base_models {
+            m.meta
+                .base_models
+                .entry(id.clone())
+                .or_insert_with(|| why.clone());
         }
         if r.meta.state != RunState::Complete {
             state = RunState::Incomplete;

@@ -61,7 +61,9 @@ fn target(c: &CriterionResult) -> String {
 }
 
 fn name(c: &CriterionResult) -> String {
-    if c.critical {
+    if c.advisory {
+        format!("{} (advisory)", c.name)
+    } else if c.critical {
         format!("{} *", c.name)
     } else {
         c.name.clone()

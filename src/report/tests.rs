@@ -262,6 +262,7 @@ fn a_latency_target_is_drawn_when_a_criterion_sets_one() {
         critical: false,
         no_go: None,
         definition: None,
+        advisory: false,
         at: None,
         candidate: None,
         baseline: None,
@@ -300,6 +301,8 @@ fn zero_token(model: &str, round: u32) -> Record {
             text: String::new(),
             valid: false,
             invalid_reason: Some("zero-token answer: the model ended its answer at once".into()),
+            expect: None,
+            correct: None,
         }),
     }
 }

@@ -127,7 +127,7 @@ fn run_one(
     }
     // An http bench: start the server first (start_command) or note its pid.
     let server = match (is_http, &pj.job.part) {
-        (true, Part::Bench { .. }) => {
+        (true, Part::Bench { .. } | Part::Quality { .. }) => {
             match http_server::bench_begin(&pj.job, timeout, &interrupted) {
                 Ok(s) => Some(s),
                 Err(f) => return store_runner_record(writer, pj, Body::Failure(f)),
@@ -285,6 +285,12 @@ fn run_one(
                 phys_footprint_peak_bytes: footprint.and_then(|f| f.1),
                 gpu_bytes,
             })))?;
+        }
+        Part::Quality { .. } => {
+            // Not a measurement of memory: a started server is only stopped.
+            if let Some(s) = server {
+                let _ = s.finish(&pj.job);
+            }
         }
         Part::ColdStart { .. } => {
             let (Some((load_ms, context_ms)), Some((ft_at, first_token_ms))) =

@@ -85,14 +85,22 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
                 reason: p.message.clone(),
             })
             .collect(),
-        not_measured: http_server::not_measured(
-            &loaded,
-            &ready.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
-        ),
+        not_measured: [
+            http_server::not_measured(
+                &loaded,
+                &ready.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+            ),
+            crate::plan::quality_not_measured(&loaded, &ready),
+        ]
+        .concat(),
         rounds: loaded.suite.suite.rounds,
         twins: ready
             .iter()
             .filter_map(|m| Some((m.id.clone(), m.twin_of.clone()?)))
+            .collect(),
+        base_models: ready
+            .iter()
+            .filter_map(|m| Some((m.id.clone(), m.base_model.clone()?)))
             .collect(),
         inputs: input_hashes(&loaded, &ready),
         settings: ready

@@ -31,10 +31,11 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
         if entry.backend == BackendKind::Http {
             // A served model: no GGUF to check here (`path`, when given, is optional).
             match http_server::preflight(entry, &base) {
-                Ok(()) => ready.push(ReadyModel::at(
-                    &id,
-                    entry.resolved_path(&base).unwrap_or_default(),
-                )),
+                Ok(()) => ready.push(ReadyModel {
+                    base_model: (entry.instruct == Some(false))
+                        .then(|| "models.toml marks it `instruct = false`".to_string()),
+                    ..ReadyModel::at(&id, entry.resolved_path(&base).unwrap_or_default())
+                }),
                 Err(e) => problems.push(Problem {
                     model: id,
                     message: format!("{e:#}"),
@@ -73,6 +74,7 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
             Ok(info) => ready.push(ReadyModel {
                 id,
                 path,
+                base_model: base_model(entry.instruct, &info),
                 twin_of: info.twin.map(|t| t.of),
                 n_params: Some(info.n_params),
                 quant: Some(info.quant),
@@ -89,6 +91,41 @@ pub fn preflight(loaded: &Loaded) -> (Vec<ReadyModel>, Vec<Problem>) {
         }
     }
     (ready, problems)
+}
+
+/// Why a model is a base model (not instruction-tuned), or `None` for an instruct model:
+/// models.toml's `instruct` decides when set; else a file with no chat template and no
+/// instruct-like `general.finetune` (or `general.name`) is a base model. A shape twin is
+/// neither: its text is random whatever it is.
+pub fn base_model(instruct: Option<bool>, info: &crate::gguf::GgufInfo) -> Option<String> {
+    if info.twin.is_some() {
+        return None;
+    }
+    match instruct {
+        Some(true) => return None,
+        Some(false) => return Some("models.toml marks it `instruct = false`".into()),
+        None => {}
+    }
+    let instruct_like = |s: &str| {
+        s.to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| {
+                matches!(
+                    w,
+                    "instruct" | "it" | "chat" | "sft" | "dpo" | "rlhf" | "orpo" | "assistant"
+                )
+            })
+    };
+    let named = info.finetune.as_deref().is_some_and(instruct_like)
+        || info.name.as_deref().is_some_and(instruct_like);
+    (!info.has_chat_template && !named).then(|| {
+        format!(
+            "its GGUF has no chat template and no instruct-like general.finetune (general.name {})",
+            info.name
+                .as_deref()
+                .map_or("unset".into(), |n| format!("\"{n}\""))
+        )
+    })
 }
 
 /// The twins of the other quantizations the suite's sweeps list, made when missing: a
@@ -151,4 +188,55 @@ pub fn check_file(path: &Path, sha256: Option<&str>) -> Result<crate::gguf::Gguf
         }
     }
     Ok(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_model;
+    use crate::gguf::{GgufInfo, TwinMark};
+
+    fn info(template: bool, name: Option<&str>, finetune: Option<&str>) -> GgufInfo {
+        GgufInfo {
+            version: 3,
+            architecture: "gemma3".into(),
+            name: name.map(str::to_string),
+            finetune: finetune.map(str::to_string),
+            n_params: 1,
+            quant: "Q4_K_M".into(),
+            file_bytes: 1,
+            n_tensors: 1,
+            has_chat_template: template,
+            twin: None,
+        }
+    }
+
+    #[test]
+    fn base_models_are_told_from_instruct_ones() {
+        // The registry's Gemma3-270M: no template, no finetune.
+        let gemma = info(false, Some("Gemma 3 270m"), None);
+        let why = base_model(None, &gemma).expect("base");
+        assert!(
+            why.contains("no chat template") && why.contains("Gemma 3 270m"),
+            "{why}"
+        );
+        assert_eq!(base_model(Some(true), &gemma), None, "models.toml decides");
+        assert_eq!(
+            base_model(None, &info(true, None, None)),
+            None,
+            "a chat template"
+        );
+        assert_eq!(
+            base_model(None, &info(false, Some("Gemma 3 270m It"), None)),
+            None
+        );
+        assert_eq!(base_model(None, &info(false, None, Some("Instruct"))), None);
+        assert!(base_model(None, &info(false, None, Some("8k-lc100k-mix1-ep2"))).is_some());
+        assert!(base_model(Some(false), &info(true, None, Some("Instruct"))).is_some());
+        let mut twin = info(false, None, None);
+        twin.twin = Some(TwinMark {
+            of: "x".into(),
+            seed: 0,
+        });
+        assert_eq!(base_model(Some(false), &twin), None, "a twin is a twin");
+    }
 }

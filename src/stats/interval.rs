@@ -35,6 +35,15 @@ pub enum Method {
     /// A confidence sequence (`crate::stats::sequential`): the level holds at every look
     /// of the plan at once, so it stays valid however many rounds were looked at.
     ConfidenceSequence,
+    /// Wilson's score interval of a fraction (`crate::stats::quality`): coverage close to
+    /// the nominal level, not exact.
+    Wilson,
+    /// Newcombe's hybrid score interval of a difference of two fractions, from their
+    /// Wilson intervals (`crate::stats::quality`).
+    Newcombe,
+    /// Percentile bootstrap resampling the windows of a scored text
+    /// (`crate::stats::quality`); nominal level.
+    WindowBootstrap,
 }
 
 impl Method {
@@ -45,6 +54,9 @@ impl Method {
             Method::InterpolatedOrderStatistics => "interpolated order statistics",
             Method::ClusterBootstrap => "bootstrap over rounds",
             Method::ConfidenceSequence => "sequential order statistics",
+            Method::Wilson => "Wilson score",
+            Method::Newcombe => "Newcombe, from Wilson intervals",
+            Method::WindowBootstrap => "bootstrap over text windows",
         }
     }
 }
@@ -70,7 +82,10 @@ impl Interval {
     /// "93.8 % interval (order statistics)"; a bootstrap's level is only nominal, and
     /// says so: "nominal 95 % interval (bootstrap over rounds)".
     pub fn label(&self) -> String {
-        let nominal = if self.method == Method::ClusterBootstrap {
+        let nominal = if matches!(
+            self.method,
+            Method::ClusterBootstrap | Method::Wilson | Method::Newcombe | Method::WindowBootstrap
+        ) {
             "nominal "
         } else {
             ""

@@ -14,7 +14,9 @@
 //! - [`bootstrap`]: a seeded cluster bootstrap over rounds, for statistics pooled over
 //!   many values per round (P95 of latencies over prompts);
 //! - [`sequential`]: intervals valid under repeated looks, for `run --until-decided`;
-//! - [`coverage`]: how often each interval covers a known truth in simulated runs.
+//! - [`coverage`]: how often each interval covers a known truth in simulated runs;
+//! - [`quality`]: a correct fraction's Wilson interval, a difference of fractions, bits
+//!   per byte and perplexity with a bootstrap over text windows.
 //!
 //! **Which interval.** A median of one value per round (decode, prefill — each the median
 //! of its repetitions —, memory, cold start) and a ratio paired by round:
@@ -31,6 +33,7 @@ pub mod interval;
 pub mod order;
 pub mod paired;
 pub mod percentile;
+pub mod quality;
 pub mod sample;
 pub mod sequential;
 pub mod spread;

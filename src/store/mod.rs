@@ -90,6 +90,10 @@ pub struct RunMeta {
     /// the file by `path` rather than `twin`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub twins: std::collections::BTreeMap<String, String>,
+    /// Models that are not instruction-tuned (id → why), decided at pre-flight from
+    /// models.toml's `instruct` and the GGUF: their chat answers are not meaningful.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub base_models: std::collections::BTreeMap<String, String>,
     pub inputs: Vec<InputHash>,
     /// The backend settings each model ran with (threads resolved to a number).
     #[serde(default)]

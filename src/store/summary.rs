@@ -50,6 +50,11 @@ fn summary_metrics(run: &StoredRun) -> Vec<(String, MetricName)> {
         ),
         ("peak RSS MiB".to_string(), MetricName::PeakRssBytes),
         (
+            "correct answers".to_string(),
+            MetricName::QualityCorrectFraction,
+        ),
+        ("bits per byte".to_string(), MetricName::QualityBitsPerByte),
+        (
             "sustained tok/s".to_string(),
             MetricName::SustainedTokensPerS,
         ),

@@ -59,11 +59,8 @@ fn rounds_of(
     model: &str,
     at: Option<&At>,
 ) -> Result<Rounds, String> {
-    if let Some(s) = inputs.skipped.iter().find(|s| s.model == model) {
-        return Err(format!("`{model}` was not run: {}", s.reason));
-    }
-    if !inputs.models.iter().any(|m| m == model) {
-        return Err(format!("`{model}` is not among the models of this run"));
+    if let Some(why) = inputs.absent(metric, model) {
+        return Err(why);
     }
     let point = point_of(inputs, at, model);
     let by_round = metric.values_at(inputs.records, model, &point);
@@ -105,6 +102,11 @@ fn generated_definition(c: &Criterion, metric: MetricName, stat: Stat, baseline:
         MetricName::ReportComplete => {
             "share of the plan's week-4 deliverables (performance comparison, memory profile, device compatibility matrix, recommendations, risk assessment) the report holds, computed from measured data".into()
         }
+        MetricName::QualityCorrectFraction => {
+            "fraction of the questions answered correctly (Wilson interval)".into()
+        }
+        MetricName::QualityBitsPerByte => "bits per byte of the fixed text".into(),
+        MetricName::QualityPerplexity => "perplexity of the fixed text".into(),
         MetricName::PrefillAtTokensPerS { tokens } => {
             format!("prefill tokens/s of {tokens}-token prompts")
         }
@@ -121,12 +123,15 @@ fn generated_definition(c: &Criterion, metric: MetricName, stat: Stat, baseline:
         Some(at) => format!("{what}, at {}", at.label()),
         None => what,
     };
-    match c.vs {
-        Versus::Absolute => format!("{} of the {what}", stat_label(stat)),
-        Versus::Baseline => format!(
+    match (c.vs, metric.is_quality()) {
+        (Versus::Absolute, true) => what,
+        (Versus::Absolute, false) => format!("{} of the {what}", stat_label(stat)),
+        (Versus::Baseline, true) => format!("{what}, candidate ÷ `{baseline}`"),
+        (Versus::Baseline, false) => format!(
             "{} of the {what}, candidate ÷ `{baseline}`, per round, then the median over rounds",
             stat_label(stat)
         ),
+        (Versus::BaselineDifference, _) => format!("{what}, candidate − `{baseline}`"),
     }
 }
 
@@ -142,9 +147,10 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         vs: match c.vs {
             Versus::Absolute => "absolute".into(),
             Versus::Baseline => "baseline".into(),
+            Versus::BaselineDifference => "baseline_difference".into(),
         },
         candidate: candidate.clone(),
-        baseline: (c.vs == Versus::Baseline).then(|| baseline.clone()),
+        baseline: (c.vs != Versus::Absolute).then(|| baseline.clone()),
         op: c.op.symbol().into(),
         target: c.target,
         at: c.at.as_ref().map(At::label),
@@ -156,6 +162,7 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         estimate: None,
         note: None,
         no_go_breached: false,
+        advisory: c.advisory,
         // Until an estimate says otherwise, a NO-GO line cannot be judged.
         no_go_state: c.no_go.map(|_| NoGoState::Undecided),
         noisy_host: false,
@@ -191,8 +198,16 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
     }
     out.unit = match c.vs {
         Versus::Baseline => "×".into(),
-        Versus::Absolute => metric.unit().into(),
+        Versus::Absolute | Versus::BaselineDifference => metric.unit().into(),
     };
+    if metric.is_quality() {
+        match super::quality::estimate(c, inputs, metric) {
+            Ok(est) => judge(c, &mut out, est, false),
+            Err(why) => out.note = Some(why),
+        }
+        return out;
+    }
+
     if metric == MetricName::ReportComplete {
         let Some(done) = inputs.completeness else {
             out.note = Some("decided by `lfmbench report` from the findings it writes".into());
@@ -219,6 +234,12 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
     };
     let est = match c.vs {
         Versus::Absolute => stats::estimate(&cand, stat, q, metric.one_value_per_round()),
+        // Refused for these metrics when the suite is loaded (config).
+        Versus::BaselineDifference => {
+            out.note =
+                Some("a difference to the baseline is defined for quality metrics only".into());
+            return out;
+        }
         Versus::Baseline => {
             let base = match rounds_of(inputs, metric, baseline, at) {
                 Ok(r) => r,

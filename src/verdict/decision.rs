@@ -16,11 +16,12 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
         .iter()
         .map(|c| super::noise::adjust(c, inputs, criterion(c, inputs)))
         .collect();
+    let deciding = criteria.iter().filter(|c| !c.advisory).count();
     let pass_at_least = inputs
         .suite
         .decision
         .as_ref()
-        .map_or(criteria.len(), |d| d.pass_at_least as usize);
+        .map_or(deciding, |d| d.pass_at_least as usize);
     let mut v = decide(&inputs.suite.suite.name, criteria, pass_at_least);
     v.twins = verdict_twins(inputs);
     not_measured(&mut v, inputs);
@@ -72,7 +73,8 @@ fn not_measured(v: &mut Verdict, inputs: &Inputs<'_>) {
 fn valid_measurement(b: &Body) -> bool {
     match b {
         Body::Decode(d) => d.valid,
-        Body::Chat(c) => c.valid,
+        Body::Chat(c) | Body::Answer(c) => c.valid,
+        Body::Perplexity(_) => true,
         Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) => true,
         Body::Sustained(w) => w.tokens > 0,
         Body::Failure(_) | Body::Offload(_) => false,
@@ -80,12 +82,14 @@ fn valid_measurement(b: &Body) -> bool {
 }
 
 /// The decision from decided criteria (see the module documentation for the order).
-pub fn decide(suite: &str, criteria: Vec<CriterionResult>, pass_at_least: usize) -> Verdict {
+pub fn decide(suite: &str, all: Vec<CriterionResult>, pass_at_least: usize) -> Verdict {
+    // Advisory criteria are shown, never counted: everything below sees the others only.
+    let criteria: Vec<&CriterionResult> = all.iter().filter(|c| !c.advisory).collect();
     let passed = criteria.iter().filter(|c| c.state == State::Pass).count();
     let mut reasons = Vec::new();
-    let breached: Vec<&CriterionResult> = criteria.iter().filter(|c| c.no_go_breached).collect();
+    let breached: Vec<&&CriterionResult> = criteria.iter().filter(|c| c.no_go_breached).collect();
     // NO-GO lines that their interval neither clears nor crosses.
-    let open: Vec<&CriterionResult> = criteria
+    let open: Vec<&&CriterionResult> = criteria
         .iter()
         .filter(|c| {
             matches!(
@@ -154,7 +158,7 @@ pub fn decide(suite: &str, criteria: Vec<CriterionResult>, pass_at_least: usize)
         reasons,
         passed,
         pass_at_least,
-        criteria,
+        criteria: all,
         twins: Vec::new(),
     }
 }

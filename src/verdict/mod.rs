@@ -48,6 +48,12 @@
 //! 5. CONDITIONAL — anything else; the reasons name every criterion that failed, was
 //!    inconclusive or was not measured.
 //!
+//! **Advisory criteria** (`advisory = true`) are decided like the others and shown with
+//! their state, but take no part in the decision: not in "5 of 6", never critical, never
+//! NO-GO, never a reason. Quality criteria (`quality.*`, decided in `quality`) use the
+//! intervals of `crate::stats::quality`; a shape twin is NOT MEASURED on them (random
+//! weights).
+//!
 //! A criterion whose result rests on samples taken on a busy host is INCONCLUSIVE (noisy
 //! host), its NO-GO line undecided (`noise`).
 //!
@@ -62,6 +68,7 @@ mod criterion;
 mod decision;
 mod format;
 pub mod noise;
+mod quality;
 mod rule;
 mod twins;
 mod types;

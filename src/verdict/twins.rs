@@ -16,11 +16,12 @@ pub fn about_text(metric: &str) -> bool {
     metric == "integration.valid_fraction" || metric.starts_with("quality.")
 }
 
-/// The models a criterion judges: the candidate, and the baseline of a ratio.
+/// The models a criterion judges: the candidate, and the baseline of a ratio or a
+/// difference.
 fn judged<'a>(c: &Criterion, inputs: &'a Inputs<'_>) -> Vec<&'a str> {
     let s = &inputs.suite.suite;
     let mut v = vec![s.candidate.as_str()];
-    if c.vs == Versus::Baseline {
+    if c.vs != Versus::Absolute {
         v.push(s.baseline.as_str());
     }
     v

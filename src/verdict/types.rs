@@ -8,7 +8,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::config::{Resolved, Suite};
-use crate::sample::Record;
+use crate::metric::MetricName;
+use crate::sample::{NotMeasured, Record};
 use crate::stats::Estimate;
 use crate::store::{FileFacts, Skipped};
 
@@ -185,6 +186,9 @@ pub struct CriterionResult {
     pub note: Option<String>,
     /// The whole interval (or, for min/max, the value) is beyond `no_go`.
     pub no_go_breached: bool,
+    /// Shown with its state, never counted in the decision.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub advisory: bool,
     /// The NO-GO line judged like the target; `None` when the criterion has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_go_state: Option<NoGoState>,
@@ -210,16 +214,25 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// "5 of 6 criteria pass (5 needed)", plus ", every critical one passes" for GO.
+    /// "5 of 6 criteria pass (5 needed)", plus ", every critical one passes" for GO and
+    /// how the advisory criteria came out (they never count).
     pub fn counts(&self) -> String {
+        let deciding = self.criteria.iter().filter(|c| !c.advisory).count();
         let mut s = format!(
-            "{} of {} criteria pass ({} needed)",
-            self.passed,
-            self.criteria.len(),
-            self.pass_at_least
+            "{} of {deciding} criteria pass ({} needed)",
+            self.passed, self.pass_at_least
         );
         if self.decision == Decision::Go {
             s.push_str(", every critical one passes");
+        }
+        let advisory: Vec<String> = self
+            .criteria
+            .iter()
+            .filter(|c| c.advisory)
+            .map(|c| c.state.to_string())
+            .collect();
+        if !advisory.is_empty() {
+            s.push_str(&format!("; advisory, not counted: {}", advisory.join(", ")));
         }
         s
     }
@@ -259,6 +272,9 @@ pub struct Inputs<'a> {
     pub skipped: &'a [Skipped],
     /// The report's deliverables; `None` leaves `report.complete` NOT MEASURED.
     pub completeness: Option<&'a Completeness>,
+    /// Metrics a model cannot have, and why (run.json `not_measured`: a twin's quality,
+    /// a remote server's memory).
+    pub not_measured: &'a [NotMeasured],
     /// Each model's named settings and file (run.json), to find the records of a
     /// criterion's `at`: a value equal to the named one is the named point. `None`: every
     /// `at` value is taken as a sweep point.
@@ -275,6 +291,24 @@ pub struct Inputs<'a> {
 pub struct Named<'a> {
     pub settings: &'a BTreeMap<String, Resolved>,
     pub files: &'a BTreeMap<String, FileFacts>,
+}
+
+impl Inputs<'_> {
+    /// Why `model` cannot have `metric` at all: not run, not in the run, or listed in
+    /// run.json's `not_measured` (a twin's quality: random weights).
+    pub fn absent(&self, metric: MetricName, model: &str) -> Option<String> {
+        if let Some(s) = self.skipped.iter().find(|s| s.model == model) {
+            return Some(format!("`{model}` was not run: {}", s.reason));
+        }
+        if !self.models.iter().any(|m| m == model) {
+            return Some(format!("`{model}` is not among the models of this run"));
+        }
+        let name = metric.name();
+        self.not_measured
+            .iter()
+            .find(|n| n.model == model && n.metrics.contains(&name))
+            .map(|n| format!("`{model}`: {}", n.reason))
+    }
 }
 
 /// A job that ran on a busy host.

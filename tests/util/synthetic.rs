@@ -113,6 +113,8 @@ pub fn round_records(model: usize, round: u32, per_round: usize, seed: u64) -> V
             valid: true,
             invalid_reason: None,
             note: None,
+            expect: None,
+            correct: None,
         })));
     }
     v
@@ -148,6 +150,7 @@ pub fn write_run_with(
         rounds,
         not_measured: Vec::new(),
         twins: Default::default(),
+        base_models: Default::default(),
         settings: Default::default(),
         files: Default::default(),
         inputs: Vec::new(),

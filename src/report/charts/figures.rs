@@ -25,8 +25,27 @@ pub enum Figure {
     },
     Memory(Vec<(String, f64, f64)>),
     ColdStart(Vec<ColdGroup>),
+    /// Decode speed against bits per byte, one point per model; the models left out and
+    /// why; the decode metric's label.
+    SpeedQuality {
+        points: Vec<QualityPoint>,
+        left_out: Vec<String>,
+        decode_label: String,
+    },
     /// Curve panels side by side (the sweeps, sustained load, model size).
     Panels(Vec<super::curve::Panel>),
+}
+
+/// One model in the speed-against-quality figure.
+#[derive(Debug, Clone)]
+pub struct QualityPoint {
+    pub model: String,
+    /// Position of the model in the run (its colour in every chart).
+    pub colour: usize,
+    pub bpb: f64,
+    pub bpb_ci: Option<(f64, f64)>,
+    pub tps: f64,
+    pub tps_ci: Option<(f64, f64)>,
 }
 
 /// One model's bars: (series label, median, interval).
@@ -76,6 +95,65 @@ fn throughput_groups(models: &[ModelView], decode: bool) -> Vec<Group> {
         })
         .filter(|g| !g.bars.is_empty())
         .collect()
+}
+
+type Entry = (&'static str, String, String, Figure);
+
+/// Decode tokens/s (the shallowest depth measured) against bits per byte, for the models
+/// that have both; `None` when none has.
+fn speed_quality(v: &RunView<'_>) -> Option<Entry> {
+    let mut points = Vec::new();
+    let mut left_out = Vec::new();
+    let mut depth_used = None;
+    for (colour, m) in v.models.iter().enumerate() {
+        let decode = m.metrics.iter().find_map(|r| match r.metric {
+            MetricName::DecodeTokensPerS { depth } => Some((depth, r)),
+            _ => None,
+        });
+        match (&m.quality.bits_per_byte, decode) {
+            (Some(b), Some((depth, d))) => {
+                depth_used.get_or_insert(depth);
+                points.push(QualityPoint {
+                    model: m.id.clone(),
+                    colour,
+                    bpb: b.point,
+                    bpb_ci: b.interval.map(|i| (i.lo, i.hi)),
+                    tps: d.median.point,
+                    tps_ci: d.median.interval.map(|i| (i.lo, i.hi)),
+                });
+            }
+            (None, _) => left_out.push(format!(
+                "{} ({})",
+                m.id,
+                if m.quality
+                    .not_measured(MetricName::QualityBitsPerByte)
+                    .is_some()
+                    && m.twin_of.is_some()
+                {
+                    "twin: quality not measured"
+                } else {
+                    "no bits per byte"
+                }
+            )),
+            (Some(_), None) => left_out.push(format!("{} (no decode speed)", m.id)),
+        }
+    }
+    if points.is_empty() {
+        return None;
+    }
+    let depth = depth_used.unwrap_or(0);
+    Some((
+        "speed_quality",
+        "Decode speed against quality".to_string(),
+        format!(
+            "Decode tokens/s at depth {depth} against bits per byte of the fixed text, one point per model with 95% interval whiskers"
+        ),
+        Figure::SpeedQuality {
+            points,
+            left_out,
+            decode_label: format!("decode tokens/s, depth {depth}"),
+        },
+    ))
 }
 
 /// What the throughput whiskers are: the label of their intervals ("93.8 % interval
@@ -162,6 +240,9 @@ pub fn figures(v: &RunView<'_>) -> Vec<(&'static str, String, String, Figure)> {
             "Cold start per model, page cache dropped and warm: process, load, context and first token stacked (median ms)".to_string(),
             Figure::ColdStart(cold),
         ));
+    }
+    if let Some(f) = speed_quality(v) {
+        out.push(f);
     }
     for (stem, metric, name) in [
         ("ttft", MetricName::ChatTtftMs, "Time to first token"),

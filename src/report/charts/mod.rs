@@ -1,8 +1,8 @@
 //! The report's figures, drawn with plotters into SVG and PNG bytes (the caller writes
 //! the files): which figures a run has ([`figures`], the curves' in [`sweeps`]), one
-//! drawing function per figure ([`bars`], [`latency`], [`memory`], [`cold_start`], and
-//! [`curve`] for every curve panel) each generic over the backend, so SVG and PNG always
-//! show the same thing, and their shared look ([`style`]).
+//! drawing function per figure ([`bars`], [`latency`], [`memory`], [`cold_start`],
+//! [`quality`], and [`curve`] for every curve panel) each generic over the backend, so SVG
+//! and PNG always show the same thing, and their shared look ([`style`]).
 //!
 //! Sizes are fixed (960 × 540) and the font is embedded ([`font`]), so a chart is the same
 //! bytes on every machine — no system font lookup, which also makes PNG text work on a
@@ -16,6 +16,7 @@ mod font;
 mod glyphs;
 mod latency;
 mod memory;
+mod quality;
 mod style;
 mod sweeps;
 
@@ -31,6 +32,7 @@ use figures::{Figure, figures};
 use font::{FONT, ensure_font};
 use latency::latency;
 use memory::memory;
+use quality::speed_quality;
 use style::DrawResult;
 pub use style::SIZE;
 
@@ -62,6 +64,7 @@ pub const STEMS: &[&str] = &[
     "cold_start",
     "ttft",
     "itl",
+    "speed_quality",
     "depth_ratio",
     "depth",
     "prompt_length",
@@ -144,6 +147,11 @@ where
         } => latency(&body, metric, series, target.as_ref())?,
         Figure::Memory(rows) => memory(&body, rows)?,
         Figure::ColdStart(rows) => cold_start(&body, rows)?,
+        Figure::SpeedQuality {
+            points,
+            left_out,
+            decode_label,
+        } => speed_quality(&body, points, left_out, decode_label)?,
         Figure::Panels(panels) => {
             let n = panels.len().max(1);
             let areas = body.split_evenly((1, n));

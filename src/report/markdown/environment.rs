@@ -165,6 +165,42 @@ pub(super) fn environment(out: &mut String, v: &RunView<'_>, h: usize) {
                     cell(prompt)
                 )
             }
+            crate::config::Workload::Questions {
+                prompts_file,
+                sha256,
+                max_tokens,
+                prompts,
+                every_round,
+            } => format!(
+                "questions: {} question(s){}, at most {max_tokens} tokens, greedy, {}",
+                prompts.len(),
+                prompts_file.as_ref().map_or(String::new(), |f| format!(
+                    " from `{}` (sha256 {})",
+                    cell(&f.display().to_string()),
+                    sha256.as_deref().unwrap_or("?")
+                )),
+                if *every_round {
+                    "every round"
+                } else {
+                    "once per model"
+                }
+            ),
+            crate::config::Workload::Perplexity {
+                file,
+                sha256,
+                n_ctx,
+                chunks,
+                every_round,
+            } => format!(
+                "perplexity: `{}` (sha256 {sha256}) in windows of {n_ctx} tokens{}, {}",
+                cell(&file.display().to_string()),
+                chunks.map_or(String::new(), |c| format!(", the first {c} windows")),
+                if *every_round {
+                    "every round"
+                } else {
+                    "once per model"
+                }
+            ),
             crate::config::Workload::Sustained {
                 duration_s,
                 window_s,

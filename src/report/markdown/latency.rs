@@ -40,8 +40,13 @@ pub(super) fn latency(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h:
             };
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} ({}) | {} | {} | {} | {} |",
+                "| `{}`{} | {} | {} ({}) | {} | {} | {} | {} |",
                 m.id,
+                if m.quality.base_model.is_some() {
+                    " (base model)"
+                } else {
+                    ""
+                },
                 r.label,
                 r.n,
                 r.rounds,

@@ -200,7 +200,15 @@ pub(super) fn methodology(out: &mut String, views: &[RunView<'_>]) {
     );
     let _ = writeln!(
         out,
-        "- **Text quality** is not measured by any criterion: \"Real backend integration\" only checks that answers have tokens (and is NOT MEASURED on shape twins). Answers are kept in samples.jsonl for a reader to judge."
+        "- **Correct answers** (`quality.correct_fraction`): chat prompts and question sets may say what a correct answer contains (`expect`: the text as a whole word, any letter case) or matches (`expect_regex`); an answer is correct, wrong (kept with its text) or invalid (no token; counted wrong). The fraction is over distinct questions — greedy decoding answers a repeated question the same way, so repeats add no information — with a Wilson score 95% interval; a difference between two models gets Newcombe's interval from the two Wilson intervals, which treats their answers as independent and so errs wide. A question set runs once per model per run unless the suite says `every_round`. \"Real backend integration\" still only checks that answers have tokens (and is NOT MEASURED on shape twins)."
+    );
+    let _ = writeln!(
+        out,
+        "- **Bits per byte and perplexity** (`quality.bits_per_byte`, `quality.perplexity`): the fixed text is read whole (one trailing newline dropped), tokenized with the model's BOS, and cut into non-overlapping windows of n_ctx tokens, each evaluated from an empty context with its first token replaced by BOS where the model uses one — as llama.cpp's `llama-perplexity` does. Only the second half of each window is scored: the logits at positions n_ctx/2 … n_ctx − 2 predict the tokens at n_ctx/2 + 1 … n_ctx − 1. Perplexity = exp(Σ −ln p ÷ scored tokens). Bits per byte = Σ −log₂ p of the scored tokens ÷ the UTF-8 bytes of those same tokens' pieces (the text that was scored: about half of each window, not the whole file). Both are exact for the text; their 95% intervals resample whole windows (bootstrap, 10 000 resamples, fixed seed) and say how much the value depends on which passages were scored. A ratio or difference between two models resamples each one's windows independently (their windows cover different bytes), which errs wide."
+    );
+    let _ = writeln!(
+        out,
+        "- **Base models and twins.** A model with no chat template in its GGUF and no instruct-like `general.finetune` (or `instruct = false` in models.toml) is named a base model wherever its chat answers appear: its latencies stand, its answers are not meaningful. A shape twin has random weights: every quality metric is NOT MEASURED for it, never a number. Advisory criteria are decided like the others and shown, but never counted in the decision."
     );
     out.push('\n');
 }

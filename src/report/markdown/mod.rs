@@ -8,8 +8,8 @@
 //! compatibility matrix per device class), `hardware` (minimum hardware), `device_matrix`
 //! (several machines), then per machine `results`, `comparisons` (with the
 //! suite's further pairs), `charts`, `curves` (the sweeps), `sustained`, `size`, `memory`,
-//! `roofline`, `cold_start`, `latency`, `validity`, `twins`, `environment`, `deliverables`
-//! (the plan's week-4 deliverables), and last, once, `methodology`.
+//! `roofline`, `cold_start`, `latency`, `quality`, `validity`, `twins`, `environment`,
+//! `deliverables` (the plan's week-4 deliverables), and last, once, `methodology`.
 //! `text` holds the cell and number formatting they share; `gpu` the GPU's words that the
 //! verdict line's basis does not carry (devices, layers, bytes per device) and the label
 //! "GPU requested, not used: …" that the device matrix and the environment both show.
@@ -27,6 +27,7 @@ mod hardware;
 mod latency;
 mod memory;
 mod methodology;
+mod quality;
 mod recommendation;
 mod results;
 mod roofline;
@@ -51,6 +52,7 @@ use self::hardware::hardware;
 use self::latency::latency;
 use self::memory::memory;
 use self::methodology::methodology;
+use self::quality::quality;
 use self::recommendation::recommendation;
 use self::results::per_model;
 use self::roofline::roofline;
@@ -150,6 +152,7 @@ fn run_sections(out: &mut String, v: &RunView<'_>, charts: &[ChartRef], h: usize
     roofline(out, v, h);
     cold_start(out, v, charts, h);
     latency(out, v, charts, h);
+    quality(out, v, charts, h);
     validity(out, &v.problems, h);
     twins(out, v, h);
     environment(out, v, h);

@@ -14,6 +14,8 @@ pub(super) fn per_model(out: &mut String, v: &RunView<'_>, h: usize) {
     for m in &v.models {
         let twin = if m.twin_of.is_some() {
             ", shape twin"
+        } else if m.quality.base_model.is_some() {
+            ", base model: its chat answers are not meaningful"
         } else {
             ""
         };

@@ -91,7 +91,9 @@ pub(super) fn criteria_table(out: &mut String, v: &RunView<'_>) {
     );
     let _ = writeln!(out, "|---|---|--:|--:|--:|--:|---|");
     for c in &v.verdict.criteria {
-        let name = if c.critical {
+        let name = if c.advisory {
+            format!("{} (advisory, not counted)", cell(&c.name))
+        } else if c.critical {
             format!("{} (critical)", cell(&c.name))
         } else {
             cell(&c.name)
@@ -151,7 +153,12 @@ fn reasons(out: &mut String, v: &RunView<'_>, indent: &str) {
     }
     // A GO can leave non-critical criteria open; say why they are.
     if v.verdict.decision == Decision::Go {
-        for c in v.verdict.criteria.iter().filter(|c| c.state != State::Pass) {
+        for c in v
+            .verdict
+            .criteria
+            .iter()
+            .filter(|c| c.state != State::Pass && !c.advisory)
+        {
             let _ = writeln!(
                 out,
                 "{indent}- not passed, without blocking GO: {} {}: {}",
@@ -186,6 +193,32 @@ pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
             let _ = writeln!(out, "{title}:\n\n{list}");
         }
     }
+    advisory(out, v);
+}
+
+/// Advisory criteria with their state and why: shown, never counted in the decision.
+fn advisory(out: &mut String, v: &RunView<'_>) {
+    let advisory: Vec<&CriterionResult> =
+        v.verdict.criteria.iter().filter(|c| c.advisory).collect();
+    if advisory.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Advisory (shown, never counted in the decision):\n");
+    for c in advisory {
+        let why = crate::verdict::why(c);
+        let _ = writeln!(
+            out,
+            "- {} {}{}",
+            cell(&c.name),
+            c.state,
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", cell(&why))
+            }
+        );
+    }
+    out.push('\n');
 }
 
 /// Several machines: one verdict line each (machines of one label kept apart say why),
@@ -222,7 +255,16 @@ pub(super) fn verdict_multi(out: &mut String, views: &[RunView<'_>]) {
     }
     out.push('\n');
     for (name, tgt, line) in &names {
-        let _ = write!(out, "| {} | {tgt} | {line} |", cell(name));
+        let advisory = views
+            .iter()
+            .flat_map(|v| &v.verdict.criteria)
+            .any(|c| &c.name == name && c.advisory);
+        let shown = if advisory {
+            format!("{} (advisory, not counted)", cell(name))
+        } else {
+            cell(name)
+        };
+        let _ = write!(out, "| {shown} | {tgt} | {line} |");
         for v in views {
             let c = v.verdict.criteria.iter().find(|c| &c.name == name);
             let own_target = |c: &CriterionResult| {

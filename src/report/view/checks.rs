@@ -81,7 +81,9 @@ pub(super) fn problems(run: &StoredRun) -> Problems {
     };
     for r in &run.records {
         match &r.body {
-            Body::Chat(c) if !c.valid => p.zero_token.push((r.model.clone(), r.round, c.clone())),
+            Body::Chat(c) | Body::Answer(c) if !c.valid => {
+                p.zero_token.push((r.model.clone(), r.round, c.clone()))
+            }
             Body::Decode(d) if !d.valid => {
                 p.short_decodes.push((r.model.clone(), r.round, d.clone()))
             }

@@ -19,6 +19,7 @@ pub mod device;
 mod gpu;
 pub mod hardware;
 mod models;
+mod quality;
 mod size;
 mod sustained;
 
@@ -38,6 +39,7 @@ pub use curves::Curves;
 pub use gpu::{GpuView, Layers, ModelGpu};
 use models::model_view;
 pub use models::{cdf_points, metric_list};
+pub use quality::{QualityView, TextFacts, WrongAnswer};
 pub use size::SizeRow;
 pub use sustained::{SustainedModel, SustainedView};
 
@@ -178,6 +180,8 @@ pub struct ModelView {
     /// How samples were taken where a backend says so (e.g. the http backend's source of
     /// a rate: the server's own timings or the stream), each distinct note once.
     pub notes: Vec<String>,
+    /// Correct answers, bits per byte, base model or not, and what cannot be measured.
+    pub quality: QualityView,
 }
 
 impl ModelView {
@@ -484,6 +488,7 @@ pub fn summarise(
         models: &run.meta.models,
         skipped: &run.meta.skipped,
         completeness: None,
+        not_measured: &run.meta.not_measured,
         twins: &twins,
         contended: &contended,
         named: Some(verdict::Named {

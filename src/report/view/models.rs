@@ -308,6 +308,7 @@ pub(super) fn model_view(run: &StoredRun, id: &str, role: Role) -> ModelView {
         cold: cold_views(records, id),
         roofline,
         notes: notes(records, id),
+        quality: super::quality::quality_view(run, id),
     }
 }
 

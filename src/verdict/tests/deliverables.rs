@@ -22,6 +22,7 @@ fn decide_docs(done: Option<&Completeness>) -> CriterionResult {
         completeness: done,
         twins: &no_twins(),
         contended: &[],
+        not_measured: &[],
         named: None,
     })
     .criteria[0]

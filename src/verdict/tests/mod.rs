@@ -90,6 +90,8 @@ fn chat(model: &str, round: u32, ttft: f64, n: u32) -> Record {
             text: "x".repeat(n as usize),
             valid: n > 0,
             invalid_reason: (n == 0).then(|| "zero-token answer".into()),
+            expect: None,
+            correct: None,
         }),
     }
 }
@@ -157,6 +159,7 @@ fn run_with_twins(suite: &Suite, records: &[Record], twins: &BTreeMap<String, St
         completeness: Some(&deliverables_missing(0)),
         twins,
         contended: &[],
+        not_measured: &[],
         named: None,
     })
 }
@@ -297,6 +300,7 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
         completeness: None,
         twins: &no_twins(),
         contended: &[],
+        not_measured: &[],
         named: None,
     });
     assert_eq!(v.criteria[0].state, State::NotMeasured);
@@ -467,13 +471,23 @@ fn the_phase0_suite_decides_go_and_no_go() {
             completeness: Some(&done),
             twins: &no_twins(),
             contended: &[],
+            not_measured: &[],
             named: None,
         })
     };
     let v = decide(&build(2.5));
     let states: Vec<State> = v.criteria.iter().map(|c| c.state).collect();
-    assert_eq!(states, vec![State::Pass; 6], "{:?}", v.criteria);
+    // Six deciding criteria pass; the two advisory quality criteria have no sample here
+    // (NOT MEASURED) and, never counted, leave the GO standing.
+    let mut want = vec![State::Pass; 6];
+    want.extend([State::NotMeasured; 2]);
+    assert_eq!(states, want, "{:?}", v.criteria);
+    assert_eq!(
+        v.criteria.iter().map(|c| c.advisory).collect::<Vec<_>>(),
+        [false, false, false, false, false, false, true, true]
+    );
     assert_eq!(v.decision, Decision::Go);
+    assert_eq!((v.passed, v.pass_at_least), (6, 5));
     // Decode only 1.2× the baseline: the whole interval below the NO-GO line of 1.5.
     let v = decide(&build(1.2));
     assert_eq!(v.decision, Decision::NoGo);
@@ -530,6 +544,7 @@ fn run_busy(suite: &Suite, records: &[Record], contended: &[noise::Contended]) -
         completeness: None,
         twins: &no_twins(),
         contended,
+        not_measured: &[],
         named: None,
     })
 }

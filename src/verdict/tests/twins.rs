@@ -121,6 +121,7 @@ prompts = ["p"]
         completeness: None,
         twins: &no_twins(),
         contended: &[],
+        not_measured: &[],
         named: None,
     });
     assert_eq!(
