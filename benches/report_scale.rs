@@ -48,7 +48,7 @@ fn report_scale(c: &mut Criterion) {
             let loaded = lfmbench::report::load_runs(black_box(&dirs));
             assert!(loaded.left_out.is_empty(), "{:?}", loaded.left_out);
             let pools = lfmbench::report::pools(&loaded.runs);
-            let summaries = lfmbench::report::summarise_pools(&pools).expect("summarised");
+            let summaries = lfmbench::report::summarise_pools(&pools, None).expect("summarised");
             let views = lfmbench::report::views_of(&pools, summaries);
             lfmbench::report::write_findings(&views, &[], &out).expect("report written")
         })

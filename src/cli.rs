@@ -85,6 +85,10 @@ pub struct ReportArgs {
     pub format: Format,
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Judge each machine by the `[[device]]` classes of this file (a suite, or classes
+    /// alone) instead of those of the runs' own suite.
+    #[arg(long, value_name = "FILE")]
+    pub devices: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

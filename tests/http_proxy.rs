@@ -135,7 +135,11 @@ fn a_proxy_that_is_down_is_named_in_each_failure() {
     );
     // Every chat failed: the run measured nothing of it, and says so in its exit status.
     assert_eq!(run.status, Some(5), "{}", run.stderr);
-    assert!(run.stderr.contains("MEASURED NOTHING a chat"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("MEASURED NOTHING a chat"),
+        "{}",
+        run.stderr
+    );
     let f = run.failures("a");
     assert!(!f.is_empty(), "{}", run.stderr);
     for (_, reason) in &f {

@@ -270,3 +270,165 @@ fn the_report_says_whether_model_files_were_settled() {
         "{md}"
     );
 }
+
+/// A copy of the smoke run whose host.json says it ran on a Raspberry Pi 5.
+fn pi_copy(dir: &Path) -> PathBuf {
+    let to = dir.join("pi-run");
+    std::fs::create_dir_all(&to).expect("mkdir");
+    for e in std::fs::read_dir(fixture("smoke")).expect("fixture") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+    let host = std::fs::read_to_string(to.join("host.json")).expect("host");
+    let mut h: serde_json::Value = serde_json::from_str(&host).expect("json");
+    h["label"] = "pi5-bench".into();
+    h["arch"] = "aarch64".into();
+    h["cpu"] = "Cortex-A76".into();
+    h["physical_cores"] = 4.into();
+    h["memory_bandwidth_gbps"] = 17.15.into();
+    std::fs::write(to.join("host.json"), h.to_string()).expect("write");
+    to
+}
+
+const CLASSES: &str = r#"
+[[device]]
+name = "pi"
+match = { os = "linux", arch = "aarch64", cpu = "Cortex-A76" }
+targets = { "Real backend integration" = 1.5 }
+
+[[device]]
+name = "x86"
+match = { arch = "x86_64" }
+
+[[device]]
+name = "m3"
+match = { os = "macos", arch = "aarch64", cpu = "Apple M3" }
+"#;
+
+#[test]
+fn each_machine_is_judged_against_its_device_class() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let pi = pi_copy(tmp.path());
+    let classes = tmp.path().join("classes.toml");
+    std::fs::write(&classes, CLASSES).expect("write");
+    let out = tmp.path().join("F.md");
+    let smoke = fixture("smoke");
+    let args = [
+        smoke.to_str().expect("utf-8"),
+        pi.to_str().expect("utf-8"),
+        "--devices",
+        classes.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ];
+    let o = report(&args, &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let crit = |run: usize| j["runs"][run]["verdict"]["criteria"][0].clone();
+    // The same samples: the suite's target passes them, the Pi class's target does not.
+    assert_eq!(j["runs"][0]["device_class"], "x86");
+    assert_eq!(crit(0)["target"], 1.0);
+    assert_eq!(crit(0)["state"], "PASS");
+    assert_eq!(j["runs"][1]["device_class"], "pi");
+    assert_eq!(crit(1)["target"], 1.5);
+    assert_eq!(crit(1)["state"], "FAIL");
+    let md = std::fs::read_to_string(&out).expect("md");
+    assert!(
+        md.contains("Judged as device class `pi`")
+            && md.contains("CPU `Cortex-A76` contains “Cortex-A76”"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Real backend integration target 150 % (the suite's: 100 %)"),
+        "{md}"
+    );
+    // The compatibility matrix: a class without a machine stays, "not measured".
+    assert!(md.contains("| m3 | not measured |"), "{md}");
+    assert!(
+        md.contains("| pi | `pi5-bench` | `smollm2-135m` (published file)"),
+        "{md}"
+    );
+    // Minimum hardware: the same decode at half the bandwidth is twice the fraction; the
+    // median fraction predicts neither machine exactly, and the table says by how much.
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| `smollm2-135m` | `") && l.contains("GB/s |"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{md}");
+    assert!(rows.iter().all(|r| !r.ends_with("| 0 % |")), "{rows:?}");
+    // Recommendation and risks: each machine's margins and its next measurement.
+    let rec = md
+        .split("## Recommendation and risks")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the section");
+    assert!(
+        rec.contains("### On `pi5-bench`")
+            && rec.contains("Next measurement: Run 32 more rounds (37 in all)"),
+        "{rec}"
+    );
+    assert!(
+        rec.contains("**Real backend integration** FAIL: its value 100 % lies wholly beyond the target 150 %, by 50 %."),
+        "{rec}"
+    );
+    assert!(
+        rec.contains(
+            "- Decode speed (critical): undecided on 2 of 2 machines (`ci-epyc-2c`, `pi5-bench`)."
+        ),
+        "{rec}"
+    );
+
+    // Without classes, the run's own suite (none): the default targets, said so.
+    let o = report(&[pi.to_str().expect("utf-8")], &out);
+    assert_eq!(o.status.code(), Some(0));
+    let md = std::fs::read_to_string(&out).expect("md");
+    assert!(
+        md.contains(
+            "No device class defined (in the run's suite.toml): the suite's own targets apply."
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_machine_in_two_classes_or_an_unknown_target_is_an_error_with_its_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("F.md");
+    let smoke = fixture("smoke");
+    let classes = tmp.path().join("classes.toml");
+    // Undecidable at load (neither pattern contains the other); this machine has both.
+    std::fs::write(
+        &classes,
+        "[[device]]\nname = \"epyc\"\nmatch = { cpu = \"EPYC\" }\n\n[[device]]\nname = \"amd\"\nmatch = { cpu = \"AMD\" }\n",
+    )
+    .expect("write");
+    let args = [
+        smoke.to_str().expect("utf-8"),
+        "--devices",
+        classes.to_str().expect("utf-8"),
+    ];
+    let o = report(&args, &out);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("classes.toml:2: machine `ci-epyc-2c` matches 2 device classes"),
+        "{err}"
+    );
+    std::fs::write(
+        &classes,
+        CLASSES.replace("\"Real backend integration\"", "\"Decode sped\""),
+    )
+    .expect("write");
+    let o = report(&args, &out);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("classes.toml:5:") && err.contains("`Decode sped`, which is not a criterion"),
+        "{err}"
+    );
+}

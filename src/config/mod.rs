@@ -2,6 +2,7 @@
 //! the line and the fix, then cross-checked against each other.
 
 pub mod ca_file;
+pub mod device;
 pub mod endpoint;
 mod error;
 pub mod expect;
@@ -14,11 +15,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use device::Devices;
 use error::strsim_distance;
 pub use error::{ConfigError, line_col, parse_toml};
 pub use expect::ChatPrompt;
 pub use models::{BackendKind, ModelEntry, ModelsFile};
 pub use suite::{Criterion, Decision, Op, Suite, Versus, Workload};
+pub use suite::{DeviceClass, DeviceMatch};
 pub use sweep::{At, Counts, Sweep};
 
 /// Backend settings: the suite's `[backend]` defaults, a model's `overrides`.
@@ -568,33 +571,11 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
     validate_sweeps(l)?;
     validate_pairs(l)?;
     for c in &l.suite.criteria {
-        if let Err(msg) = crate::metric::MetricName::parse(&c.metric) {
-            return Err(
-                ConfigError::new(p, format!("criterion `{}`: {msg}", c.name))
-                    .at_text(t, &format!("\"{}\"", c.metric))
-                    .help(format!(
-                        "known metrics: {}",
-                        crate::metric::KNOWN.join(", ")
-                    )),
-            );
-        }
-        if crate::metric::Stat::parse(&c.stat).is_none() {
-            return Err(ConfigError::new(
-                p,
-                format!("criterion `{}`: unknown stat `{}`", c.name, c.stat),
-            )
-            .at_text(t, &format!("\"{}\"", c.stat))
-            .help("use one of: median, mean, p50, p90, p95, p99, min, max"));
-        }
-        if !c.target.is_finite() {
-            return Err(ConfigError::new(
-                p,
-                format!("criterion `{}`: target is not a finite number", c.name),
-            ));
-        }
+        check_criterion(p, t, c)?;
         validate_quality_criterion(p, t, c)?;
         validate_criterion_point(l, c)?;
     }
+    device::validate(p, t, &l.suite.devices, Some(&l.suite.criteria))?;
     if let Some(d) = &l.suite.decision {
         let n = l.suite.criteria.iter().filter(|c| !c.advisory).count() as u32;
         if d.pass_at_least > n {
@@ -906,6 +887,35 @@ fn validate_criterion_point(l: &Loaded, c: &Criterion) -> Result<(), ConfigError
         )
         .at_text(t, "at =")
         .help("add the value to a `sweep` list, or judge a listed one"));
+    }
+    Ok(())
+}
+
+/// One criterion's metric, stat and target (the suite's, or a device class's).
+pub(crate) fn check_criterion(p: &Path, t: &str, c: &Criterion) -> Result<(), ConfigError> {
+    if let Err(msg) = crate::metric::MetricName::parse(&c.metric) {
+        return Err(
+            ConfigError::new(p, format!("criterion `{}`: {msg}", c.name))
+                .at_text(t, &format!("\"{}\"", c.metric))
+                .help(format!(
+                    "known metrics: {}",
+                    crate::metric::KNOWN.join(", ")
+                )),
+        );
+    }
+    if crate::metric::Stat::parse(&c.stat).is_none() {
+        return Err(ConfigError::new(
+            p,
+            format!("criterion `{}`: unknown stat `{}`", c.name, c.stat),
+        )
+        .at_text(t, &format!("\"{}\"", c.stat))
+        .help("use one of: median, mean, p50, p90, p95, p99, min, max"));
+    }
+    if !c.target.is_finite() {
+        return Err(ConfigError::new(
+            p,
+            format!("criterion `{}`: target is not a finite number", c.name),
+        ));
     }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! The suite file (suites/*.toml): which models, how many rounds, the workloads, the
 //! criteria and the decision rule. Parsing and validation only; nothing here runs.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::BackendSettings;
@@ -20,6 +22,9 @@ pub struct Suite {
     pub criteria: Vec<Criterion>,
     #[serde(default)]
     pub decision: Option<Decision>,
+    /// Device classes with their own targets (`[[device]]`, see `config::device`).
+    #[serde(default, rename = "device", skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceClass>,
 }
 
 /// `[suite]`: identity, models and repetitions.
@@ -357,4 +362,46 @@ fn default_versus() -> Versus {
 pub struct Decision {
     /// At least this many criteria must pass for GO.
     pub pass_at_least: u32,
+}
+
+// Device classes: their types live here with the suite's; matching and checking them is
+// `super::device`'s.
+
+/// One `[[device]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceClass {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(rename = "match")]
+    pub rule: DeviceMatch,
+    /// Target overrides by criterion name.
+    #[serde(default)]
+    pub targets: BTreeMap<String, f64>,
+    /// Criteria of this class only, added to the suite's (`[[device.criterion]]`).
+    #[serde(default, rename = "criterion")]
+    pub criteria: Vec<Criterion>,
+}
+
+/// The `match` rule of a device class (see `config::device`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceMatch {
+    #[serde(default)]
+    pub os: Option<String>,
+    #[serde(default)]
+    pub arch: Option<String>,
+    #[serde(default)]
+    pub cpu: Option<String>,
+    #[serde(default)]
+    pub min_cores: Option<usize>,
+    #[serde(default)]
+    pub max_cores: Option<usize>,
+    #[serde(default)]
+    pub min_memory_gib: Option<f64>,
+    #[serde(default)]
+    pub max_memory_gib: Option<f64>,
+    #[serde(default)]
+    pub gpu: Option<String>,
 }

@@ -26,6 +26,9 @@ struct RunDoc<'a> {
     apart: Option<&'a str>,
     /// What the verdict rests on besides its models.
     rests_on: RestsOn<'a>,
+    /// The device class the machine was judged as (`null`: none matched, the suite's own
+    /// targets applied).
+    device_class: Option<&'a str>,
     verdict: &'a Verdict,
     completeness: &'a Completeness,
 }
@@ -62,6 +65,7 @@ pub fn render(views: &[RunView<'_>]) -> anyhow::Result<String> {
                     gpu_offload_achieved: v.basis.offload.achieved_text(),
                     rounds: &v.basis.rounds,
                 },
+                device_class: v.device.class.as_deref(),
                 verdict: &v.verdict,
                 completeness: &v.completeness,
             })

@@ -55,8 +55,34 @@ pub fn pools(runs: &[StoredRun]) -> Vec<pool::Pool<'_>> {
 
 /// One view per pool; the device-matrix deliverable counts the pools' machine labels.
 pub fn views<'a>(pools: &'a [pool::Pool<'a>]) -> Vec<RunView<'a>> {
+    views_with(pools, None)
+}
+
+/// [`views`] with device classes from `--devices` (`None`: each run's own suite's).
+pub fn views_with<'a>(
+    pools: &'a [pool::Pool<'a>],
+    devices: Option<&crate::config::Devices>,
+) -> Vec<RunView<'a>> {
     let labels = labels(pools);
-    pools.iter().map(|p| view::build(p, &labels)).collect()
+    pools
+        .iter()
+        .map(|p| view::summarise(p, &labels, devices).attach(p))
+        .collect()
+}
+
+/// Each pool's machine against the device classes (`devices`: from `--devices`, else
+/// each run's own suite): class targets naming the run's criteria, and no machine in two
+/// classes. Run before the views, which take the first class a machine matches.
+pub fn check_devices(
+    pools: &[pool::Pool<'_>],
+    devices: Option<&crate::config::Devices>,
+) -> Result<(), crate::config::ConfigError> {
+    for p in pools {
+        let run = p.run();
+        let d = view::device::classes_for(run, devices);
+        view::device::check(run, &d, &p.name)?;
+    }
+    Ok(())
 }
 
 /// Render the findings document and its charts (no I/O).
@@ -245,7 +271,10 @@ fn labels(pools: &[pool::Pool<'_>]) -> Vec<String> {
 /// The summary of each pool of runs read by [`load_runs`]: the pool's runs are read
 /// again with their samples, one pool per thread at a time, summarised
 /// ([`view::summarise`]) and their samples dropped.
-pub fn summarise_pools(pools: &[pool::Pool<'_>]) -> anyhow::Result<Vec<view::Summary>> {
+pub fn summarise_pools(
+    pools: &[pool::Pool<'_>],
+    devices: Option<&crate::config::Devices>,
+) -> anyhow::Result<Vec<view::Summary>> {
     let machines = labels(pools);
     let done = par_map(pools, |p| -> anyhow::Result<view::Summary> {
         let full: Vec<StoredRun> = p
@@ -255,7 +284,7 @@ pub fn summarise_pools(pools: &[pool::Pool<'_>]) -> anyhow::Result<Vec<view::Sum
             .collect::<anyhow::Result<_>>()?;
         let again = pool::pools(&full);
         match again.as_slice() {
-            [one] => Ok(view::summarise(one, &machines)),
+            [one] => Ok(view::summarise(one, &machines, devices)),
             _ => anyhow::bail!(
                 "the runs {} changed while the report read them; run `lfmbench report` again",
                 p.run_ids().join(", ")
@@ -338,8 +367,13 @@ pub fn cli(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("{}", why.join("\n"));
     }
     let left_out: Vec<String> = loaded.left_out.iter().map(|(_, w)| w.clone()).collect();
+    let devices = match &args.devices {
+        Some(f) => Some(crate::config::device::load(f)?),
+        None => None,
+    };
     let pools = pools(&loaded.runs);
-    let summaries = summarise_pools(&pools)?;
+    check_devices(&pools, devices.as_ref())?;
+    let summaries = summarise_pools(&pools, devices.as_ref())?;
     let views = views_of(&pools, summaries);
     let n_charts = write_findings(&views, &left_out, &args.out)?;
     eprintln!(
@@ -359,6 +393,14 @@ pub fn after_run(
     fail_on: Option<FailOn>,
 ) -> anyhow::Result<ExitCode> {
     let pools = pools(std::slice::from_ref(run));
+    // The samples are stored whatever the classes say: a machine in two classes is
+    // reported, not fatal, here (the report names the first class that matched).
+    if let Err(e) = check_devices(&pools, None) {
+        eprintln!(
+            "warning: {e}\n  (the run is stored: `lfmbench report {} --devices FILE` judges it by corrected classes)",
+            run.dir.display()
+        );
+    }
     let views = views(&pools);
     print_verdict(&views, format)?;
     eprintln!(

@@ -116,24 +116,22 @@ fn verdict_of_the_fixtures() {
     let c = &v[0].verdict.criteria;
     assert_eq!(c[0].state, State::Pass, "{:?}", c[0]);
     assert_eq!(c[1].name, "Decode speed");
-    // Real measured data for two deliverables; one machine makes no matrix; nothing
-    // computes recommendations or risks yet.
+    // Real measured data for four deliverables (recommendations and risks from the
+    // criteria's intervals); one machine makes no matrix.
     let names = |it: &mut dyn Iterator<Item = &crate::verdict::Deliverable>| -> Vec<String> {
         it.map(|d| d.name.clone()).collect()
     };
     let done = &v[0].completeness;
     assert_eq!(
         names(&mut done.present()),
-        ["Performance comparison", "Memory profile"]
-    );
-    assert_eq!(
-        names(&mut done.missing()),
         [
-            "Device compatibility matrix",
+            "Performance comparison",
+            "Memory profile",
             "Recommendations",
             "Risk assessment"
         ]
     );
+    assert_eq!(names(&mut done.missing()), ["Device compatibility matrix"]);
     assert!(
         done.deliverables[0].detail.contains(
             "metrics of `smollm2-135m` ÷ `gemma3-270m` paired by round over up to 5 rounds"
@@ -671,8 +669,13 @@ fn the_committed_report_reads_as_a_decision() {
                 assert_eq!(c.state, State::NotMeasured, "{c:?}");
             }
             if c.metric == "report.complete" {
-                assert_ne!(c.state, State::Pass, "recommendations are not written yet");
-                assert!(c.note.as_deref().unwrap_or("").contains("Recommendations"));
+                // Recommendations and risks are computed from the intervals now; one
+                // machine still makes no compatibility matrix.
+                assert_ne!(c.state, State::Pass, "one machine is no matrix");
+                let note = c.note.as_deref().unwrap_or("");
+                assert!(note.contains("Device compatibility matrix"), "{note}");
+                assert!(!note.contains("Recommendations"), "{note}");
+                assert!(!note.contains("Risk assessment"), "{note}");
             }
             if c.no_go_breached {
                 let i = c
@@ -702,8 +705,15 @@ fn the_committed_report_reads_as_a_decision() {
             assert!(md.contains("**, on shape twins "), "{md}");
         }
     }
-    // Methodology and definitions once.
+    // Methodology, definitions and the decision sections once.
     assert_eq!(md.matches("## Methodology").count(), 1);
+    for once in [
+        "## Recommendation and risks",
+        "## Compatibility matrix",
+        "## Minimum hardware",
+    ] {
+        assert_eq!(md.matches(once).count(), 1, "{once}");
+    }
     assert_eq!(md.matches("Criteria, as defined:").count(), 1);
     assert!(md.contains("| Rounds | Interval of | Method | Stated level | Simulated coverage |"));
 }

@@ -73,7 +73,8 @@ fn not_measured(v: &mut Verdict, inputs: &Inputs<'_>) {
 fn valid_measurement(b: &Body) -> bool {
     match b {
         Body::Decode(d) => d.valid,
-        Body::Chat(c) => c.valid,
+        Body::Chat(c) | Body::Answer(c) => c.valid,
+        Body::Perplexity(_) => true,
         Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) => true,
         Body::Sustained(w) => w.tokens > 0,
         Body::Answer(a) => a.valid,

@@ -4,7 +4,9 @@
 //! This file puts the document together ([`render`]) and writes each machine's opening
 //! lines; every section is its own file, named after its heading: `verdict` (one verdict
 //! line per machine with what it rests on, the criteria, their definitions once),
-//! `device_matrix` (several machines), then per machine `results`, `comparisons` (with the
+//! `recommendation` (recommendation and risks, from the data), `compatibility` (the
+//! compatibility matrix per device class), `hardware` (minimum hardware), `device_matrix`
+//! (several machines), then per machine `results`, `comparisons` (with the
 //! suite's further pairs), `charts`, `curves` (the sweeps), `sustained`, `size`, `memory`,
 //! `roofline`, `cold_start`, `latency`, `quality`, `validity`, `twins`, `environment`,
 //! `deliverables` (the plan's week-4 deliverables), and last, once, `methodology`.
@@ -15,15 +17,18 @@
 mod charts;
 mod cold_start;
 mod comparisons;
+mod compatibility;
 mod curves;
 mod deliverables;
 mod device_matrix;
 mod environment;
 mod gpu;
+mod hardware;
 mod latency;
 mod memory;
 mod methodology;
 mod quality;
+mod recommendation;
 mod results;
 mod roofline;
 mod size;
@@ -38,14 +43,17 @@ use std::fmt::Write;
 use self::charts::charts_section;
 use self::cold_start::cold_start;
 use self::comparisons::comparisons;
+use self::compatibility::compatibility;
 use self::curves::curves;
 use self::deliverables::deliverables;
 use self::device_matrix::device_matrix;
 use self::environment::environment;
+use self::hardware::hardware;
 use self::latency::latency;
 use self::memory::memory;
 use self::methodology::methodology;
 use self::quality::quality;
+use self::recommendation::recommendation;
 use self::results::per_model;
 use self::roofline::roofline;
 use self::size::size;
@@ -93,6 +101,9 @@ pub fn render_with(views: &[RunView<'_>], charts: &[Vec<ChartRef>], left_out: &[
         }
     }
     definitions(&mut out, views);
+    recommendation(&mut out, views);
+    compatibility(&mut out, views);
+    hardware(&mut out, views);
     if multi {
         device_matrix(&mut out, views);
     }

@@ -137,3 +137,18 @@ pub(super) fn fence(text: &str) -> String {
         format!("```text\n{}\n```", t.trim_end())
     }
 }
+
+/// A link to a heading of this document, GitHub's way: lowercase, punctuation dropped,
+/// spaces as hyphens; the `nth` heading of that name (0 for the first) gets `-nth`.
+pub(super) fn link(text: &str, heading: &str, nth: usize) -> String {
+    let mut slug: String = heading
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect();
+    if nth > 0 {
+        slug.push_str(&format!("-{nth}"));
+    }
+    format!("[{text}](#{slug})")
+}

@@ -10,7 +10,7 @@ use super::text::{
     cell, decision_word, interval_with_unit, measured, metric_text, no_go, state_word, target,
 };
 use crate::report::view::RunView;
-use crate::verdict::{CriterionResult, Decision, State};
+use crate::verdict::{CriterionResult, Decision, State, fmt_value};
 
 /// "**CONDITIONAL**, on shape twins … — 2 of 6 criteria pass (5 needed). Rests also on:
 /// …": the decision, what it rests on (the models first), in one line.
@@ -27,6 +27,59 @@ pub(super) fn verdict_line(v: &RunView<'_>) -> String {
         b.offload.words(),
         b.rounds
     )
+}
+
+/// Which device class judged the machine and why, what it changed; or that none matched
+/// and the suite's own targets applied.
+pub(super) fn class_line(v: &RunView<'_>) -> String {
+    let d = &v.device;
+    let unit_of = |name: &str| {
+        v.verdict
+            .criteria
+            .iter()
+            .find(|c| c.name == name)
+            .map_or(String::new(), |c| c.unit.clone())
+    };
+    match &d.class {
+        Some(c) => {
+            let mut s = format!(
+                "Judged as device class `{c}` (classes from {}; matched on {})",
+                d.source,
+                d.why.join(", ")
+            );
+            if !d.overrides.is_empty() {
+                let o: Vec<String> = d
+                    .overrides
+                    .iter()
+                    .map(|(n, default, class)| {
+                        let u = unit_of(n);
+                        format!(
+                            "{n} target {} (the suite's: {})",
+                            fmt_value(*class, &u),
+                            fmt_value(*default, &u)
+                        )
+                    })
+                    .collect();
+                s.push_str(&format!("; its targets: {}", o.join(", ")));
+            }
+            if !d.added.is_empty() {
+                s.push_str(&format!("; its own criteria: {}", d.added.join(", ")));
+            }
+            if d.overrides.is_empty() && d.added.is_empty() {
+                s.push_str("; it keeps the suite's targets");
+            }
+            cell(&format!("{s}."))
+        }
+        None if v.classes.is_empty() => format!(
+            "No device class defined (in {}): the suite's own targets apply.",
+            d.source
+        ),
+        None => cell(&format!(
+            "Matched no device class of {} ({}): the suite's own targets apply.",
+            d.source,
+            d.why.join("; ")
+        )),
+    }
 }
 
 /// The criteria of one machine: measured value, interval with its level, target and NO-GO
@@ -123,6 +176,7 @@ pub(super) fn verdict_single(out: &mut String, v: &RunView<'_>) {
     if let Some(w) = &v.basis.isa_warning {
         let _ = writeln!(out, "> **Validity warning:** {}.\n", cell(w));
     }
+    let _ = writeln!(out, "{}\n", class_line(v));
     if let Some(a) = &v.apart {
         let _ = writeln!(out, "Shown apart: {}.\n", cell(a));
     }
@@ -176,6 +230,7 @@ pub(super) fn verdict_multi(out: &mut String, views: &[RunView<'_>]) {
         if let Some(w) = &v.basis.isa_warning {
             let _ = writeln!(out, "  - **validity warning:** {}", cell(w));
         }
+        let _ = writeln!(out, "  - {}", class_line(v));
         if let Some(a) = &v.apart {
             let _ = writeln!(out, "  - shown apart: {}", cell(a));
         }
@@ -212,17 +267,28 @@ pub(super) fn verdict_multi(out: &mut String, views: &[RunView<'_>]) {
         let _ = write!(out, "| {shown} | {tgt} | {line} |");
         for v in views {
             let c = v.verdict.criteria.iter().find(|c| &c.name == name);
+            let own_target = |c: &CriterionResult| {
+                let t = target(c);
+                if &t == tgt {
+                    String::new()
+                } else {
+                    format!(" (its class's target {t})")
+                }
+            };
             let text = match c {
-                Some(c) => match &c.estimate {
-                    Some(e) if e.interval.is_some() => format!(
-                        "{} {}, {}",
-                        state_word(c.state),
-                        measured(c),
-                        interval_with_unit(e, &c.unit)
-                    ),
-                    Some(_) => format!("{} {}", state_word(c.state), measured(c)),
-                    None => state_word(c.state),
-                },
+                Some(c) => {
+                    let shown = match &c.estimate {
+                        Some(e) if e.interval.is_some() => format!(
+                            "{} {}, {}",
+                            state_word(c.state),
+                            measured(c),
+                            interval_with_unit(e, &c.unit)
+                        ),
+                        Some(_) => format!("{} {}", state_word(c.state), measured(c)),
+                        None => state_word(c.state),
+                    };
+                    shown + &own_target(c)
+                }
                 None => "not in this suite".into(),
             };
             let _ = write!(out, " {text} |");

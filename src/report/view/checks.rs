@@ -2,8 +2,65 @@
 //! nothing of, zero-token answers, short decodes, failed rounds, an unfinished run) and
 //! which of the plan's deliverables it holds (`report.complete`).
 
+use super::advice::{Advice, Next};
 use super::*;
 use crate::verdict::Deliverable;
+
+/// Recommendations and risk assessment: present when "Recommendation and risks" computes
+/// them from measured intervals — the next measurement from the critical criteria, the
+/// margins before each criterion flips.
+fn decision_deliverables(advice: &Advice) -> (Deliverable, Deliverable) {
+    let with_margin: Vec<&str> = advice
+        .standings
+        .iter()
+        .filter(|s| s.target.is_some())
+        .map(|s| s.name.as_str())
+        .collect();
+    let critical = advice
+        .standings
+        .iter()
+        .filter(|s| s.critical && s.target.is_some())
+        .count();
+    let recommend = match (&advice.next, critical) {
+        (Some(next), 1..) => Deliverable {
+            name: "Recommendations".into(),
+            present: true,
+            detail: format!(
+                "the decision's basis and the next measurement ({}), from the intervals of {critical} critical criteria (section Recommendation and risks)",
+                match next {
+                    Next::QuietHost { .. } => "a rerun on a quiet host",
+                    Next::MoreRounds { .. } => "more rounds",
+                    Next::Measure { .. } => "a criterion not yet measured",
+                    Next::RealFiles => "the published files instead of shape twins",
+                    Next::Decided { .. } => "none needed to decide; the closest margin named",
+                }
+            ),
+        },
+        _ => Deliverable {
+            name: "Recommendations".into(),
+            present: false,
+            detail: "no critical criterion has an estimate to recommend from".into(),
+        },
+    };
+    let risks = if with_margin.is_empty() {
+        Deliverable {
+            name: "Risk assessment".into(),
+            present: false,
+            detail: "no criterion has an estimate whose margin to its target could be measured"
+                .into(),
+        }
+    } else {
+        Deliverable {
+            name: "Risk assessment".into(),
+            present: true,
+            detail: format!(
+                "the margin of {} criteria to their targets and NO-GO lines, and the rounds an undecided one needs, from their intervals (section Recommendation and risks)",
+                with_margin.len()
+            ),
+        }
+    };
+    (recommend, risks)
+}
 
 pub(super) fn problems(run: &StoredRun) -> Problems {
     let mut p = Problems {
@@ -39,13 +96,15 @@ pub(super) fn problems(run: &StoredRun) -> Problems {
 
 /// The plan's week-4 deliverables as this report holds them: each present only when a
 /// section computes it from measured data of the candidate and the baseline, with the
-/// data named; a deliverable no section produces yet (recommendations, risk assessment)
-/// is missing. `machines`: the machine labels the whole report covers.
+/// data named. `machines`: the machine labels the whole report covers; `advice`: the
+/// margins and the next measurement, from the verdict before `report.complete` is
+/// decided (it does not depend on it).
 pub fn completeness(
     run: &StoredRun,
     models: &[ModelView],
     comparisons: &[Comparison],
     machines: &[String],
+    advice: &Advice,
 ) -> Completeness {
     let s = &run.suite.suite;
     let (c, b) = (&s.candidate, &s.baseline);
@@ -115,12 +174,8 @@ pub fn completeness(
             ),
         },
     });
-    for name in ["Recommendations", "Risk assessment"] {
-        d.push(Deliverable {
-            name: name.into(),
-            present: false,
-            detail: "no section of the report computes it from measured data yet".into(),
-        });
-    }
+    let (recommend, risks) = decision_deliverables(advice);
+    d.push(recommend);
+    d.push(risks);
     Completeness { deliverables: d }
 }

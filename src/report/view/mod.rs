@@ -10,11 +10,14 @@
 //! what stays is bounded per pool — a latency distribution keeps at most [`CDF_POINTS`] of
 //! its values for its chart.
 
+pub mod advice;
 mod basis;
 mod checks;
 mod comparisons;
 pub mod curves;
+pub mod device;
 mod gpu;
+pub mod hardware;
 mod models;
 mod quality;
 mod size;
@@ -275,6 +278,16 @@ pub struct RunView<'a> {
     pub repetitions: RepetitionsSeen,
     /// The devices, each model's placement, and whether a GPU asked for was used.
     pub gpu: GpuView,
+    /// The machine's device class and what it changes (`device`).
+    pub device: device::DeviceFit,
+    /// Whether the candidate loads and generates here.
+    pub compat: device::Compat,
+    /// Margins, rounds to decide, the next measurement (`advice`).
+    pub advice: advice::Advice,
+    /// Every device class in effect, for the compatibility matrix.
+    pub classes: Vec<crate::config::DeviceClass>,
+    /// The suite as the machine's class applies it (targets overridden, criteria added).
+    pub suite: crate::config::Suite,
 }
 
 /// Everything a view computes from its runs' samples: what is kept of a pool once its
@@ -295,6 +308,11 @@ pub struct Summary {
     pub page_cache: PageCacheCounts,
     pub repetitions: RepetitionsSeen,
     pub gpu: GpuView,
+    pub device: device::DeviceFit,
+    pub compat: device::Compat,
+    pub advice: advice::Advice,
+    pub classes: Vec<crate::config::DeviceClass>,
+    pub suite: crate::config::Suite,
 }
 
 impl Summary {
@@ -322,6 +340,11 @@ impl Summary {
             page_cache: self.page_cache,
             repetitions: self.repetitions,
             gpu: self.gpu,
+            device: self.device,
+            compat: self.compat,
+            advice: self.advice,
+            classes: self.classes,
+            suite: self.suite,
         }
     }
 }
@@ -416,8 +439,19 @@ pub fn twins(run: &StoredRun) -> BTreeMap<String, String> {
 
 /// Compute everything the view of `pool` shows from its runs' samples; `machines`:
 /// every machine label the report covers (for the device-matrix deliverable).
-pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
+/// `devices`: the device classes of `--devices`, else the run's own suite's.
+pub fn summarise(
+    pool: &Pool<'_>,
+    machines: &[String],
+    devices: Option<&crate::config::Devices>,
+) -> Summary {
     let run = pool.run();
+    let classes = device::classes_for(run, devices);
+    let source = match devices {
+        Some(d) => format!("`{}`", d.file.display()),
+        None => "the run's suite.toml".into(),
+    };
+    let (suite, fit) = device::fit(&run.host, &run.engine, &run.suite, &classes, source);
     let ordered = ordered_models(run);
     let model_ids: Vec<String> = ordered.iter().map(|(id, _)| id.clone()).collect();
     let models: Vec<ModelView> = ordered
@@ -432,7 +466,6 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
             .collect(),
         None => Vec::new(),
     };
-    let completeness = completeness(run, &models, &comparisons, machines);
     let twins = twins(run);
     let contended = verdict::noise::contended_jobs(&run.jobs);
     let pairs = curves::pairs(run)
@@ -449,12 +482,12 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
     let curves = curves::curves(run, &models);
     let sustained = sustained::sustained(run, &models);
     let sizes = size::size_rows(run, &models);
-    let verdict = verdict::evaluate(&verdict::Inputs {
-        suite: &run.suite,
+    let inputs = verdict::Inputs {
+        suite: &suite,
         records: &run.records,
         models: &run.meta.models,
         skipped: &run.meta.skipped,
-        completeness: Some(&completeness),
+        completeness: None,
         not_measured: &run.meta.not_measured,
         twins: &twins,
         contended: &contended,
@@ -462,7 +495,16 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
             settings: &run.meta.settings,
             files: &run.meta.files,
         }),
+    };
+    // Recommendations and risks come from the criteria's intervals, which do not depend
+    // on `report.complete`: read them off the verdict before it is decided.
+    let before = advice::advice(&verdict::evaluate(&inputs));
+    let completeness = completeness(run, &models, &comparisons, machines, &before);
+    let verdict = verdict::evaluate(&verdict::Inputs {
+        completeness: Some(&completeness),
+        ..inputs
     });
+    let advice = advice::advice(&verdict);
     let ids = pool.run_ids();
     let gpu = gpu::gpu_view(run, &model_ids);
     let mut basis = basis::basis(run, &ids);
@@ -482,13 +524,18 @@ pub fn summarise(pool: &Pool<'_>, machines: &[String]) -> Summary {
         completeness,
         verdict,
         gpu,
+        device: fit,
+        compat: device::compat(run, &run.suite.suite.candidate),
+        advice,
+        classes: classes.classes,
+        suite,
     }
 }
 
 /// Build the view of one pool; `machines`: every machine label the report covers (for
 /// the device-matrix deliverable).
 pub fn build<'a>(pool: &'a Pool<'a>, machines: &[String]) -> RunView<'a> {
-    summarise(pool, machines).attach(pool)
+    summarise(pool, machines, None).attach(pool)
 }
 
 /// The criterion (absolute, on the candidate) whose target a latency chart draws.
