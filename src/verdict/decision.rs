@@ -74,11 +74,9 @@ fn valid_measurement(b: &Body) -> bool {
     match b {
         Body::Decode(d) => d.valid,
         Body::Chat(c) | Body::Answer(c) => c.valid,
-        Body::Perplexity(_) => true,
+        Body::Perplexity(p) => !p.windows.is_empty(),
         Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) => true,
         Body::Sustained(w) => w.tokens > 0,
-        Body::Answer(a) => a.valid,
-        Body::Perplexity(p) => !p.windows.is_empty(),
         Body::Failure(_) | Body::Offload(_) => false,
     }
 }
