@@ -73,7 +73,7 @@ fn valid_measurement(b: &Body) -> bool {
     match b {
         Body::Decode(d) => d.valid,
         Body::Chat(c) => c.valid,
-        Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) => true,
+        Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) | Body::Sustained(_) => true,
         Body::Failure(_) | Body::Offload(_) => false,
     }
 }
