@@ -161,16 +161,17 @@ impl Wanted {
     }
 
     /// Whether a failure at `stage` took this workload with it: the whole process it runs
-    /// in (a bench process, at a sweep point too: `bench@threads=1`), or the workload itself.
+    /// in (a bench process, at a sweep point too: `bench@threads=1`; a decode depth's own
+    /// process), or the workload itself.
     fn failed_at(&self, stage: &str) -> bool {
         let bench = stage == "round" || stage == "bench" || stage.starts_with("bench@");
         match self {
             Wanted::ColdStart => stage.starts_with("cold_start"),
             Wanted::Sustained => stage == "sustained",
             Wanted::Memory => bench,
-            other => {
-                bench || stage == other.kind() || stage.starts_with(&format!("{}@", other.kind()))
-            }
+            // Each depth in a process of its own: `decode@depth=64`.
+            Wanted::Decode(d) => bench || stage == "decode" || stage == format!("decode@depth={d}"),
+            other => bench || stage == other.kind(),
         }
     }
 }
