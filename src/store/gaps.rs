@@ -5,7 +5,8 @@
 //! them as NOT MEASURED. Pure over the run's records.
 //!
 //! A workload is `decode@<depth>` (each depth of a decode workload), `prefill`, `chat`,
-//! `cold_start` and `memory` (the peak of a bench process). Metrics a model cannot have by
+//! `cold_start`, `sustained` and `memory` (the peak of a bench process); a valid sample at
+//! any sweep point counts. Metrics a model cannot have by
 //! design (`run.json` `not_measured`, e.g. a remote server's memory) are not gaps.
 
 use std::collections::BTreeSet;
@@ -74,6 +75,7 @@ enum Wanted {
     Prefill,
     Chat,
     ColdStart,
+    Sustained,
     Memory,
 }
 
@@ -96,14 +98,19 @@ fn wanted(workloads: &[Workload]) -> Vec<Wanted> {
             Workload::ColdStart { .. } if !out.contains(&Wanted::ColdStart) => {
                 out.push(Wanted::ColdStart)
             }
+            Workload::Sustained { .. } if !out.contains(&Wanted::Sustained) => {
+                out.push(Wanted::Sustained)
+            }
             _ => {}
         }
     }
-    // A bench process runs whenever the suite has a workload other than cold start.
-    if workloads
-        .iter()
-        .any(|w| !matches!(w, Workload::ColdStart { .. }))
-    {
+    // A bench process runs whenever the suite has decode, prefill or chat.
+    if workloads.iter().any(|w| {
+        matches!(
+            w,
+            Workload::Decode { .. } | Workload::Prefill { .. } | Workload::Chat { .. }
+        )
+    }) {
         out.push(Wanted::Memory);
     }
     out
@@ -116,6 +123,7 @@ impl Wanted {
             Wanted::Prefill => "prefill",
             Wanted::Chat => "chat",
             Wanted::ColdStart => "cold_start",
+            Wanted::Sustained => "sustained",
             Wanted::Memory => "memory",
         }
     }
@@ -133,6 +141,7 @@ impl Wanted {
             (Wanted::Prefill, Body::Prefill(_)) => true,
             (Wanted::Chat, Body::Chat(c)) => c.valid,
             (Wanted::ColdStart, Body::ColdStart(_)) => true,
+            (Wanted::Sustained, Body::Sustained(_)) => true,
             (Wanted::Memory, Body::Memory(_)) => true,
             _ => false,
         }
@@ -152,12 +161,17 @@ impl Wanted {
     }
 
     /// Whether a failure at `stage` took this workload with it: the whole process it runs
-    /// in, or the workload itself.
+    /// in (a bench process, at a sweep point too: `bench@threads=1`; a decode depth's own
+    /// process), or the workload itself.
     fn failed_at(&self, stage: &str) -> bool {
+        let bench = stage == "round" || stage == "bench" || stage.starts_with("bench@");
         match self {
             Wanted::ColdStart => stage.starts_with("cold_start"),
-            Wanted::Memory => stage == "bench" || stage == "round",
-            other => stage == "bench" || stage == "round" || stage == other.kind(),
+            Wanted::Sustained => stage == "sustained",
+            Wanted::Memory => bench,
+            // Each depth in a process of its own: `decode@depth=64`.
+            Wanted::Decode(d) => bench || stage == "decode" || stage == format!("decode@depth={d}"),
+            other => bench || stage == other.kind(),
         }
     }
 }
