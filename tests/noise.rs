@@ -125,7 +125,7 @@ fn a_cpu_hog_marks_jobs_contended_and_a_quiet_host_does_not() {
     assert!(stderr.contains("ran on a busy host"), "{stderr}");
     let verdict: serde_json::Value =
         serde_json::from_slice(&o.stdout).expect("json verdict on stdout");
-    let decode = verdict["criteria"]
+    let decode = verdict["runs"][0]["verdict"]["criteria"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["name"] == "Decode speed"))
         .unwrap_or_else(|| panic!("no Decode speed criterion in {verdict:#}"));
