@@ -953,24 +953,28 @@ mod tests {
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
     }
 
-    /// A decode depth near u32::MAX plus its tokens is refused as too long for n_ctx, not
-    /// wrapped around to a small number (a debug build panicked on the overflow).
-    #[test]
-    fn a_huge_decode_depth_does_not_overflow() {
+    /// `suite` loaded against a models.toml of two llama models `a` and `b`.
+    fn load_ab(suite: &str) -> Result<Loaded, ConfigError> {
         let dir = tempfile::tempdir().expect("tmp");
-        let suite = dir.path().join("s.toml");
+        let suite_path = dir.path().join("s.toml");
         let models = dir.path().join("models.toml");
         std::fs::write(
             &models,
             "[[model]]\nid = \"a\"\npath = \"a.gguf\"\nfamily = \"llama\"\n\n[[model]]\nid = \"b\"\npath = \"b.gguf\"\nfamily = \"llama\"\n",
         )
         .expect("models");
-        std::fs::write(
-            &suite,
+        std::fs::write(&suite_path, suite).expect("suite");
+        load(&suite_path, &models)
+    }
+
+    /// A decode depth near u32::MAX plus its tokens is refused as too long for n_ctx, not
+    /// wrapped around to a small number (a debug build panicked on the overflow).
+    #[test]
+    fn a_huge_decode_depth_does_not_overflow() {
+        let e = load_ab(
             "[suite]\nname = \"x\"\ncandidate = \"a\"\nbaseline = \"b\"\nrounds = 1\n\n[backend]\nn_ctx = 256\n\n[[workload]]\nkind = \"decode\"\ntokens = 2\ndepths = [4294967295]\n",
         )
-        .expect("suite");
-        let e = load(&suite, &models).expect_err("does not fit");
+        .expect_err("does not fit");
         assert!(
             e.to_string()
                 .contains("decode depth + tokens = 4294967297 does not fit n_ctx = 256"),
@@ -981,20 +985,10 @@ mod tests {
     /// A huge round count is refused at load, before the plan would hold every job.
     #[test]
     fn rounds_are_bounded() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let suite = dir.path().join("s.toml");
-        let models = dir.path().join("models.toml");
-        std::fs::write(
-            &models,
-            "[[model]]\nid = \"a\"\npath = \"a.gguf\"\nfamily = \"llama\"\n\n[[model]]\nid = \"b\"\npath = \"b.gguf\"\nfamily = \"llama\"\n",
-        )
-        .expect("models");
-        std::fs::write(
-            &suite,
+        let e = load_ab(
             "[suite]\nname = \"x\"\ncandidate = \"a\"\nbaseline = \"b\"\nrounds = 400000000\n\n[[workload]]\nkind = \"prefill\"\ntokens = 8\n",
         )
-        .expect("suite");
-        let e = load(&suite, &models).expect_err("too many rounds");
+        .expect_err("too many rounds");
         assert_eq!(e.line, Some(5), "{e}");
         assert!(
             e.to_string().contains("rounds = 400000000 is more than"),
