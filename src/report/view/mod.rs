@@ -257,6 +257,15 @@ pub struct RunView<'a> {
     pub apart: Option<String>,
     /// Each pooled run's memory-bandwidth probe.
     pub bandwidths: Vec<Option<f64>>,
+    /// Everything computed from the runs' samples (basis, models, comparisons, verdict …),
+    /// reached through `Deref`: `view.verdict` is `view.summary.verdict`.
+    pub summary: Summary,
+}
+
+/// Everything a view computes from its runs' samples: what is kept of a pool once its
+/// samples are dropped.
+#[derive(Debug, Clone)]
+pub struct Summary {
     /// What the verdict rests on besides the models (engine, host, offload, rounds).
     pub basis: Basis,
     /// How often the order-statistic intervals cover the truth at this run's round count,
@@ -290,31 +299,6 @@ pub struct RunView<'a> {
     pub suite: crate::config::Suite,
 }
 
-/// Everything a view computes from its runs' samples: what is kept of a pool once its
-/// samples are dropped.
-#[derive(Debug, Clone)]
-pub struct Summary {
-    pub basis: Basis,
-    pub coverage: Vec<stats::coverage::CoverageRow>,
-    pub models: Vec<ModelView>,
-    pub comparisons: Vec<Comparison>,
-    pub pairs: Vec<(String, Comparison)>,
-    pub curves: Curves,
-    pub sustained: Option<SustainedView>,
-    pub sizes: Vec<SizeRow>,
-    pub problems: Problems,
-    pub completeness: Completeness,
-    pub verdict: Verdict,
-    pub page_cache: PageCacheCounts,
-    pub repetitions: RepetitionsSeen,
-    pub gpu: GpuView,
-    pub device: device::DeviceFit,
-    pub compat: device::Compat,
-    pub advice: advice::Advice,
-    pub classes: Vec<crate::config::DeviceClass>,
-    pub suite: crate::config::Suite,
-}
-
 impl Summary {
     /// The view of `pool` (the pool this summary was made from, its runs with or without
     /// their samples).
@@ -326,26 +310,16 @@ impl Summary {
             runs: pool.run_ids().iter().map(|s| s.to_string()).collect(),
             apart: pool.apart.clone(),
             bandwidths: pool.bandwidths.clone(),
-            basis: self.basis,
-            coverage: self.coverage,
-            models: self.models,
-            comparisons: self.comparisons,
-            pairs: self.pairs,
-            curves: self.curves,
-            sustained: self.sustained,
-            sizes: self.sizes,
-            problems: self.problems,
-            completeness: self.completeness,
-            verdict: self.verdict,
-            page_cache: self.page_cache,
-            repetitions: self.repetitions,
-            gpu: self.gpu,
-            device: self.device,
-            compat: self.compat,
-            advice: self.advice,
-            classes: self.classes,
-            suite: self.suite,
+            summary: self,
         }
+    }
+}
+
+impl std::ops::Deref for RunView<'_> {
+    type Target = Summary;
+
+    fn deref(&self) -> &Summary {
+        &self.summary
     }
 }
 
