@@ -420,6 +420,21 @@ pub struct FailureRecord {
 }
 
 impl Body {
+    /// Whether this record is a valid measurement: a sample whose own checks passed (a
+    /// decode or chat sample marked valid, a perplexity with windows, a sustained window
+    /// with tokens), never a failure or an offload note. What `run` counts when it asks
+    /// whether a model measured anything, and what the verdict counts as a model's data.
+    pub fn is_valid_measurement(&self) -> bool {
+        match self {
+            Body::Decode(d) => d.valid,
+            Body::Chat(c) | Body::Answer(c) => c.valid,
+            Body::Perplexity(p) => !p.windows.is_empty(),
+            Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) => true,
+            Body::Sustained(w) => w.tokens > 0,
+            Body::Failure(_) | Body::Offload(_) => false,
+        }
+    }
+
     /// Short name of the record kind, as used in metric names.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -140,15 +140,16 @@ impl Wanted {
     }
 
     fn valid_in(&self, body: &Body) -> bool {
-        match (self, body) {
-            (Wanted::Decode(depth), Body::Decode(d)) => d.depth == *depth && d.valid,
-            (Wanted::Prefill, Body::Prefill(_)) => true,
-            (Wanted::Chat, Body::Chat(c)) => c.valid,
-            (Wanted::ColdStart, Body::ColdStart(_)) => true,
-            (Wanted::Sustained, Body::Sustained(_)) => true,
-            (Wanted::Memory, Body::Memory(_)) => true,
-            _ => false,
-        }
+        body.is_valid_measurement()
+            && match (self, body) {
+                (Wanted::Decode(depth), Body::Decode(d)) => d.depth == *depth,
+                (Wanted::Prefill, Body::Prefill(_))
+                | (Wanted::Chat, Body::Chat(_))
+                | (Wanted::ColdStart, Body::ColdStart(_))
+                | (Wanted::Sustained, Body::Sustained(_))
+                | (Wanted::Memory, Body::Memory(_)) => true,
+                _ => false,
+            }
     }
 
     /// An invalid sample of this workload, with its reason.

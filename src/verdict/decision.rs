@@ -6,7 +6,6 @@ use super::format::fmt_value;
 use super::rule::interval_text;
 use super::twins::verdict_twins;
 use super::types::{CriterionResult, Decision, Inputs, NoGoState, State, Verdict};
-use crate::sample::Body;
 
 /// Decide every criterion of the suite, then the decision.
 pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
@@ -48,7 +47,7 @@ fn not_measured(v: &mut Verdict, inputs: &Inputs<'_>) {
         let measured = inputs
             .records
             .iter()
-            .any(|r| &r.model == id && valid_measurement(&r.body));
+            .any(|r| &r.model == id && r.body.is_valid_measurement());
         if !measured && !empty.iter().any(|e| e.starts_with(&format!("`{id}`"))) {
             let how = if inputs.skipped.iter().any(|k| &k.model == id) {
                 "was skipped before running"
@@ -66,19 +65,6 @@ fn not_measured(v: &mut Verdict, inputs: &Inputs<'_>) {
         0,
         format!("{}: no decision can rest on this run", empty.join("; ")),
     );
-}
-
-/// A record that measured something (not a failure, not an invalid sample, not where
-/// the model went).
-fn valid_measurement(b: &Body) -> bool {
-    match b {
-        Body::Decode(d) => d.valid,
-        Body::Chat(c) | Body::Answer(c) => c.valid,
-        Body::Perplexity(p) => !p.windows.is_empty(),
-        Body::Prefill(_) | Body::ColdStart(_) | Body::Memory(_) => true,
-        Body::Sustained(w) => w.tokens > 0,
-        Body::Failure(_) | Body::Offload(_) => false,
-    }
 }
 
 /// The decision from decided criteria (see the module documentation for the order).
