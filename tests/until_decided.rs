@@ -25,9 +25,9 @@ n_batch = 32
 
 [[workload]]
 kind = "decode"
-tokens = 8
+tokens = 16
 depths = [0]
-repetitions = 1
+repetitions = 3
 
 [[criterion]]
 name = "Decode speed"
@@ -57,15 +57,21 @@ fn max_round(sb: &Sandbox) -> u64 {
 #[test]
 fn a_criterion_far_from_its_target_stops_the_run_once_decided() {
     let sb = Sandbox::new();
-    // smol decodes faster than gemma on any machine; 0.2× is far below the ratio.
-    sb.write("suite.toml", &suite(0.2, 0.1));
+    // smol decodes faster than gemma on any machine; 0.05× is far below the ratio, even
+    // on a busy host whose short decodes vary by 10× from round to round.
+    sb.write("suite.toml", &suite(0.05, 0.02));
     let o = sb.run(&["run", "suite.toml", "--until-decided", "--max-rounds", "8"]);
     assert!(o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("until decided: at most 8 rounds"), "{}", text(&o));
+    assert!(
+        err.contains("until decided: at most 8 rounds"),
+        "{}",
+        text(&o)
+    );
     // One live line per round; no interval before the plan's first (round 6 of 8).
     assert!(
-        err.contains("look 1/8") && err.contains("Decode speed undecided (no interval before 6 rounds)"),
+        err.contains("look 1/8")
+            && err.contains("Decode speed undecided (no interval before 6 rounds)"),
         "{}",
         text(&o)
     );
@@ -82,22 +88,34 @@ fn a_criterion_far_from_its_target_stops_the_run_once_decided() {
     assert_eq!(meta["state"], "complete");
     assert_eq!(meta["rounds"].as_u64(), Some(rounds));
     assert_eq!(seq["max_rounds"], 8);
-    assert!(seq["alpha_spent"].as_f64().is_some_and(|a| a > 0.0 && a <= 0.05));
+    assert!(
+        seq["alpha_spent"]
+            .as_f64()
+            .is_some_and(|a| a > 0.0 && a <= 0.05)
+    );
     let looks = seq["looks"].as_array().expect("looks");
     assert_eq!(looks.len() as u64, rounds);
     let last = &looks[looks.len() - 1]["criteria"][0];
     assert_eq!(last["decided"], true);
-    assert!(last["lo"].as_f64().is_some_and(|lo| lo > 0.2), "{last}");
+    assert!(last["lo"].as_f64().is_some_and(|lo| lo > 0.05), "{last}");
     // No round after the stop was run.
     assert_eq!(max_round(&sb), rounds - 1);
 
     // The report judges the criterion on the interval the run decided on, and names the
     // method with its simulated false-decision rate.
     let dir = sb.run_dir();
-    let r = sb.run(&["report", dir.to_str().expect("utf-8"), "--out", "findings.md"]);
+    let r = sb.run(&[
+        "report",
+        dir.to_str().expect("utf-8"),
+        "--out",
+        "findings.md",
+    ]);
     assert!(r.status.success(), "{}", text(&r));
     let md = std::fs::read_to_string(sb.path().join("findings.md")).expect("findings");
-    assert!(md.contains(", sequential)"), "the criterion's interval: {md}");
+    assert!(
+        md.contains(", sequential)"),
+        "the criterion's interval: {md}"
+    );
     assert!(
         md.contains("**Run until decided**")
             && md.contains("Lan & DeMets (1983")
@@ -119,7 +137,7 @@ fn a_criterion_far_from_its_target_stops_the_run_once_decided() {
 #[test]
 fn a_budget_too_short_to_decide_stops_the_run_inconclusive() {
     let sb = Sandbox::new();
-    sb.write("suite.toml", &suite(0.2, 0.1));
+    sb.write("suite.toml", &suite(0.05, 0.02));
     // The plan's first interval comes after 6 rounds; a second holds fewer than 6 rounds of
     // two model processes each.
     let o = sb.run(&[
@@ -171,9 +189,15 @@ fn bad_until_decided_input_is_refused_before_anything_runs() {
             "unknown unit `x`",
         ),
         (vec!["--until-decided", "--budget", "30"], "has no unit"),
-        (vec!["--until-decided", "--max-rounds", "4"], "can never decide"),
+        (
+            vec!["--until-decided", "--max-rounds", "4"],
+            "can never decide",
+        ),
         (vec!["--budget", "30m"], "--until-decided"),
-        (vec!["--until-decided", "--rounds", "4"], "cannot be used with"),
+        (
+            vec!["--until-decided", "--rounds", "4"],
+            "cannot be used with",
+        ),
     ] {
         let mut all = vec!["run", "suite.toml"];
         all.extend(args.iter().copied());
@@ -197,5 +221,8 @@ fn bad_until_decided_input_is_refused_before_anything_runs() {
         "{}",
         text(&o)
     );
-    assert!(!sb.path().join("reports/runs").exists(), "nothing was started");
+    assert!(
+        !sb.path().join("reports/runs").exists(),
+        "nothing was started"
+    );
 }

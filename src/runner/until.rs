@@ -133,7 +133,10 @@ pub fn check_suite(suite: &Suite, file: &std::path::Path) -> Result<()> {
 /// The plan of a new run: `--max-rounds` (default [`DEFAULT_MAX_ROUNDS`]) at α = 5 %,
 /// refused when it can give no interval at all.
 pub fn new_plan(max_rounds: Option<u32>, budget: Option<&str>) -> Result<Sequential> {
-    let budget_s = budget.map(parse_duration).transpose().map_err(anyhow::Error::msg)?;
+    let budget_s = budget
+        .map(parse_duration)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let n = max_rounds.map_or(DEFAULT_MAX_ROUNDS, |n| n as usize);
     let plan = Plan::new(n, ALPHA).map_err(|e| {
         anyhow::anyhow!("--max-rounds {n}: {e}\n  help: 10 to 50 rounds suit most runs")
@@ -183,7 +186,11 @@ impl Until {
 
     /// The rounds the last look saw.
     pub fn looked(writer: &RunWriter) -> usize {
-        writer.meta.sequential.as_ref().map_or(0, Sequential::rounds)
+        writer
+            .meta
+            .sequential
+            .as_ref()
+            .map_or(0, Sequential::rounds)
     }
 
     /// A look after `rounds` complete rounds, stored in run.json; `true`: stop now.
@@ -387,7 +394,12 @@ mod tests {
                     spent,
                     round_estimate(&times),
                 ) {
-                    assert_eq!(stop, Stop::Budget { rounds: times.len() });
+                    assert_eq!(
+                        stop,
+                        Stop::Budget {
+                            rounds: times.len()
+                        }
+                    );
                     break;
                 }
             }
@@ -403,7 +415,10 @@ mod tests {
         assert!(new_plan(Some(0), None).is_err());
         assert!(new_plan(Some(2000), None).is_err());
         let seq = new_plan(None, Some("30m")).expect("default");
-        assert_eq!((seq.max_rounds, seq.budget_s), (DEFAULT_MAX_ROUNDS, Some(1800.0)));
+        assert_eq!(
+            (seq.max_rounds, seq.budget_s),
+            (DEFAULT_MAX_ROUNDS, Some(1800.0))
+        );
         assert!(seq.alpha_spent <= ALPHA);
         assert!(new_plan(Some(8), Some("30")).is_err());
     }

@@ -194,8 +194,11 @@ mod tests {
         let plan = Plan::new(30, 0.05).expect("plan");
         let mut s = Sequential::new(&plan, Some(1800.0));
         assert_eq!(s.outcome(), None);
-        s.looks
-            .push(look(12, 1750.0, &[("Decode speed", false), ("Memory", true)]));
+        s.looks.push(look(
+            12,
+            1750.0,
+            &[("Decode speed", false), ("Memory", true)],
+        ));
         s.stop = Some(Stop::Budget { rounds: 12 });
         assert_eq!(
             s.outcome().as_deref(),

@@ -284,9 +284,6 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
         }
     };
     judge(c, &mut out, est, matches!(stat, Stat::Min | Stat::Max));
-    if let Some(seq) = seq {
-        sequential::annotate(seq, &mut out);
-    }
     out
 }
 

@@ -40,10 +40,9 @@ pub fn look(plan: &Plan, inputs: &Inputs<'_>) -> Vec<CriterionLook> {
                     if l.interval.is_none() {
                         out.why = Some(match plan.first_interval_at() {
                             Some(first) => format!("no interval before {first} rounds"),
-                            None => format!(
-                                "a plan of {} rounds gives no interval",
-                                plan.max_rounds()
-                            ),
+                            None => {
+                                format!("a plan of {} rounds gives no interval", plan.max_rounds())
+                            }
                         });
                     }
                 }

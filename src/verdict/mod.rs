@@ -82,9 +82,9 @@ mod twins;
 mod types;
 
 pub use criterion::{criterion, round_values};
-pub use look::look;
 pub use decision::{decide, evaluate, why};
 pub use format::{fmt_num, fmt_percent, fmt_value, stat_label};
+pub use look::look;
 pub use rule::{interval_text, standing};
 pub use twins::about_text;
 pub use types::{

@@ -139,9 +139,23 @@ mod tests {
 
     #[test]
     fn only_medians_of_one_value_per_round_are_watched() {
-        assert!(watchable(&criterion("decode.tokens_per_s", "median", Versus::Baseline)).is_ok());
+        assert!(
+            watchable(&criterion(
+                "decode.tokens_per_s",
+                "median",
+                Versus::Baseline
+            ))
+            .is_ok()
+        );
         assert!(watchable(&criterion("memory.peak_bytes", "median", Versus::Baseline)).is_ok());
-        assert!(watchable(&criterion("cold_start.total_ms", "median", Versus::Absolute)).is_ok());
+        assert!(
+            watchable(&criterion(
+                "cold_start.total_ms",
+                "median",
+                Versus::Absolute
+            ))
+            .is_ok()
+        );
         let p95 = watchable(&criterion("chat.ttft_ms", "p95", Versus::Absolute));
         assert!(p95.is_err_and(|e| e.contains("not a median of one value per round")));
         assert!(watchable(&criterion("memory.peak_rss_bytes", "max", Versus::Absolute)).is_err());
@@ -177,7 +191,10 @@ mod tests {
         );
         let six = estimate(&seq, &[2.0, 2.1, 1.9, 2.2, 1.8, 2.05], est).expect("estimate");
         let i = six.interval.expect("an interval at 6 rounds");
-        assert_eq!((i.lo, i.hi, i.method), (1.8, 2.2, Method::ConfidenceSequence));
+        assert_eq!(
+            (i.lo, i.hi, i.method),
+            (1.8, 2.2, Method::ConfidenceSequence)
+        );
         assert_eq!(six.point, 2.0, "the point is kept");
         let mut out = CriterionResult {
             name: "c".into(),

@@ -8,14 +8,14 @@ use std::fmt::Write;
 use super::text::heading;
 use crate::report::view::sequential::{SIMULATED_MAX_ROUNDS, SequentialView};
 use crate::report::view::{COVERAGE_MAX_ROUNDS, RunView};
-use crate::store::sequential::fmt_duration;
-use crate::verdict::fmt_percent;
 use crate::stats::bootstrap::{LEVEL, RESAMPLES, SEED as BOOT_SEED};
 use crate::stats::coverage::{
     BOOTSTRAP_P95_COVERAGE_5_ROUNDS, CoverageRow, EXPERIMENTS, POOLED_P95, SEED,
 };
 use crate::stats::interval::fmt_level;
 use crate::stats::{Method, percentile};
+use crate::store::sequential::fmt_duration;
+use crate::verdict::fmt_percent;
 
 /// How the bench processes' model files sat in the page cache, from the memory samples.
 pub(super) fn page_cache_method(views: &[RunView<'_>]) -> String {
@@ -128,14 +128,12 @@ fn sequential(out: &mut String, views: &[RunView<'_>]) {
         Method::ConfidenceSequence
     );
     for (v, s) in runs {
-        let first = s
-            .first_interval_at
-            .map_or("no interval".to_string(), |n| {
-                format!("first interval after {n} rounds")
-            });
-        let budget = s
-            .budget_s
-            .map_or("no budget".to_string(), |b| format!("a budget of {}", fmt_duration(b)));
+        let first = s.first_interval_at.map_or("no interval".to_string(), |n| {
+            format!("first interval after {n} rounds")
+        });
+        let budget = s.budget_s.map_or("no budget".to_string(), |b| {
+            format!("a budget of {}", fmt_duration(b))
+        });
         let outcome = s
             .outcome
             .clone()

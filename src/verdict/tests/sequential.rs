@@ -56,11 +56,18 @@ fn watched_criteria_use_the_plans_interval_and_the_looks_agree() {
         .and_then(|e| e.interval)
         .expect("interval");
     // The range of 6 rounds, at the plan's simultaneous level.
-    assert_eq!((i.lo, i.hi, i.method), (2.4, 2.6, Method::ConfidenceSequence));
+    assert_eq!(
+        (i.lo, i.hi, i.method),
+        (2.4, 2.6, Method::ConfidenceSequence)
+    );
     assert!((i.level - plan.level()).abs() < 1e-12);
     assert_eq!(crit.state, State::Pass, "{crit:?}");
     // Not critical: the fixed-sample interval, as in any run.
-    let fixed = other.estimate.as_ref().and_then(|e| e.interval).expect("iv");
+    let fixed = other
+        .estimate
+        .as_ref()
+        .and_then(|e| e.interval)
+        .expect("iv");
     assert_ne!(fixed.method, Method::ConfidenceSequence);
     // The look reads the same values and decides the same.
     let models = models();
@@ -84,9 +91,21 @@ fn watched_criteria_use_the_plans_interval_and_the_looks_agree() {
         (Some(2.4), Some(2.6), true, 6)
     );
     // Five rounds: no interval yet, and the look says why.
-    let five = look(&plan, &Inputs { records: &recs[..10], ..inputs });
+    let five = look(
+        &plan,
+        &Inputs {
+            records: &recs[..10],
+            ..inputs
+        },
+    );
     assert!(!five[0].decided && five[0].lo.is_none());
-    assert!(five[0].why.as_deref().is_some_and(|w| w.contains("6 rounds")), "{five:?}");
+    assert!(
+        five[0]
+            .why
+            .as_deref()
+            .is_some_and(|w| w.contains("6 rounds")),
+        "{five:?}"
+    );
 }
 
 #[test]
@@ -106,7 +125,8 @@ fn undecided_at_the_budget_is_inconclusive_and_says_why() {
     assert_eq!(c.state, State::Inconclusive, "{c:?}");
     let note = c.note.as_deref().unwrap_or_default();
     assert!(
-        note.starts_with("budget of 1m spent after 3 rounds;") && note.contains("first interval after 6"),
+        note.starts_with("budget of 1m spent after 3 rounds;")
+            && note.contains("first interval after 6"),
         "{note}"
     );
     assert_eq!(v.decision, Decision::Inconclusive);
@@ -115,10 +135,15 @@ fn undecided_at_the_budget_is_inconclusive_and_says_why() {
         stop: Some(Stop::MaxRounds { rounds: 8 }),
         ..Sequential::new(&plan, None)
     };
-    let v = run_seq(&s, &paired(&[1.8, 2.2, 1.9, 2.3, 2.0, 2.1, 1.95, 2.05]), &seq);
+    let v = run_seq(
+        &s,
+        &paired(&[1.8, 2.2, 1.9, 2.3, 2.0, 2.1, 1.95, 2.05]),
+        &seq,
+    );
     let note = v.criteria[0].note.as_deref().unwrap_or_default();
     assert!(
-        note.starts_with("undecided after the plan's 8 rounds;") && note.contains("straddles the target"),
+        note.starts_with("undecided after the plan's 8 rounds;")
+            && note.contains("straddles the target"),
         "{note}"
     );
 }
