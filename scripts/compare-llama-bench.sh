@@ -141,6 +141,16 @@ done
 echo
 echo "llama-bench ($style build): $(grep -h -o 'loaded CPU backend from .*' "$work/lb.err" | head -1 || true)"
 "$LB" --list-devices 2>&1 | grep -i cpu | head -2 | sed 's/^/llama-bench device: /' || true
+# llama-bench prints no instruction-set list, so read the machine code itself: AVX-512
+# (zmm registers), AVX-512/AVX VNNI (vpdpbusd) and AVX-512 BF16 (vdpbf16ps) instructions
+# present in each binary (a release-style llama-bench keeps them in its libggml-cpu-*.so).
+if command -v objdump >/dev/null; then
+  for bin in "$LB" "$LF"; do
+    d=$(objdump -d --no-show-raw-insn "$bin" 2>/dev/null || true)
+    printf 'instructions in %s: zmm %s, vpdpbusd %s, vdpbf16ps %s\n' "$bin" \
+      "$(grep -c zmm <<<"$d" || true)" "$(grep -c vpdpbusd <<<"$d" || true)" "$(grep -c vdpbf16ps <<<"$d" || true)"
+  done
+fi
 python3 - "$work" <<'PY'
 import glob, json, sys
 for f in sorted(glob.glob(sys.argv[1] + "/reports/runs/*/engine.json"))[:1]:

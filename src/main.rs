@@ -30,7 +30,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            if lfmbench::store::is_write_failure(&e) {
+                ExitCode::from(lfmbench::store::EXIT_WRITE_FAILED)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }

@@ -57,6 +57,17 @@ fn sigint_keeps_samples_and_resume_completes_the_run() {
     assert!((4..30).contains(&done_before), "{done_before}");
     let samples_before = std::fs::read_to_string(dir.join("samples.jsonl")).expect("samples");
     assert!(!samples_before.is_empty());
+    // The records of finished jobs end where the last job line says; after that come
+    // those of the job that was interrupted, which runs again on resume.
+    let finished_end = std::fs::read_to_string(&jobs)
+        .expect("jobs")
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .and_then(|v| v["samples_bytes"].as_u64())
+        .expect("the last job line records the length of samples.jsonl")
+        as usize;
+    assert!(finished_end <= samples_before.len());
 
     // Resume: finishes exactly the missing jobs, keeps what was there.
     let dir_s = dir.display().to_string();
@@ -64,9 +75,10 @@ fn sigint_keeps_samples_and_resume_completes_the_run() {
     assert!(o.status.success(), "{}", text(&o));
     let samples_after = std::fs::read_to_string(dir.join("samples.jsonl")).expect("samples");
     assert!(
-        samples_after.starts_with(&samples_before),
-        "earlier samples were rewritten"
+        samples_after.starts_with(&samples_before[..finished_end]),
+        "samples of finished jobs were rewritten"
     );
+    util::assert_each_job_once(&samples_after);
     let jobs_text = std::fs::read_to_string(&jobs).expect("jobs");
     let mut keys: Vec<String> = jobs_text
         .lines()

@@ -22,6 +22,16 @@ pub fn install_signal_handlers() {
     }
 }
 
+/// A file-size limit (`RLIMIT_FSIZE`) kills a process that writes past it with SIGXFSZ,
+/// mid-line, unless the signal is ignored; ignored, the write fails with EFBIG and the run
+/// stops with its message and exit status like any full disk. Inherited by the workers.
+pub fn ignore_file_size_signal() {
+    // SAFETY: setting a signal to SIG_IGN has no handler to run.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// Whether an interruption was asked for.
 pub fn requested() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)

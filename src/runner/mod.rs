@@ -33,6 +33,7 @@ use resume::{input_hashes, resume};
 
 /// `lfmbench run`
 pub fn cli(args: &RunArgs) -> Result<ExitCode> {
+    interrupt::ignore_file_size_signal();
     if let Some(dir) = &args.resume {
         return resume(dir, args);
     }

@@ -37,14 +37,23 @@ pub fn warn_at_start(loaded: &Loaded, ready: &[ReadyModel]) {
         .map(|m| loaded.settings_for(&m.id).threads as usize)
         .max()
         .unwrap_or(0);
-    let idle = noise::sample_idle(Duration::from_millis(1000), &Thresholds::DEFAULT);
+    let th = Thresholds::DEFAULT;
+    let idle = noise::sample_idle(Duration::from_millis(1000), &th);
     if let Some(other) = idle.other_cpu_cores
-        && threads as f64 + other > cpus as f64
+        && overcommitted(threads, other, cpus, &th)
     {
         eprintln!(
             "warning: {threads} engine threads plus the {other:.1} CPUs other processes are using now exceed this host's {cpus} CPUs: expect contended rounds (see --wait-quiet)"
         );
     }
+}
+
+/// Whether `threads` engine threads beside `other` CPUs of other processes' load will
+/// contend on `cpus` CPUs: the load beyond the CPUs the engine leaves free is more than a
+/// job may meet before it is marked contended (a shell or a kernel thread using 0.03 of a
+/// CPU on a host where the engine takes every CPU is not worth a warning).
+fn overcommitted(threads: usize, other: f64, cpus: usize, th: &Thresholds) -> bool {
+    threads as f64 + other > cpus as f64 + th.max_other_cpu_cores
 }
 
 /// The runner's view of host load over a run.
@@ -164,5 +173,24 @@ impl Watch {
         load.waited_s = start.waited_s;
         load.probe_after_gbps = probe_after;
         load
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_load_beyond_the_spare_cpus_and_the_contention_threshold_warns() {
+        let th = Thresholds::DEFAULT;
+        // Every CPU to the engine: a trace of other load is no warning, a busy process is.
+        assert!(!overcommitted(2, 0.0, 2, &th));
+        assert!(!overcommitted(2, 0.04, 2, &th));
+        assert!(!overcommitted(2, 0.25, 2, &th));
+        assert!(overcommitted(2, 0.3, 2, &th));
+        assert!(overcommitted(2, 1.0, 2, &th));
+        // Spare CPUs absorb other load first.
+        assert!(!overcommitted(2, 1.2, 4, &th));
+        assert!(overcommitted(4, 1.0, 4, &th));
     }
 }

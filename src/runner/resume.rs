@@ -103,6 +103,13 @@ pub fn resume(dir: &Path, args: &RunArgs) -> Result<ExitCode> {
         }
     }
     let done: HashSet<JobKey> = stored.jobs.iter().map(|j| j.key.clone()).collect();
+    let trimmed = store::tail::trim_for_resume(dir, &stored.jobs)?;
+    if trimmed.bytes > 0 {
+        eprintln!(
+            "dropping {} records ({} bytes) of the job that did not finish; it runs again, whole",
+            trimmed.records, trimmed.bytes
+        );
+    }
     let mut meta = stored.meta.clone();
     meta.state = RunState::Running;
     meta.note = None;

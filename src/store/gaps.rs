@@ -45,9 +45,9 @@ pub fn gaps(
     not_measured: &[NotMeasured],
     records: &[Record],
 ) -> Vec<Gap> {
-    let wanted = wanted(workloads);
     let mut out = Vec::new();
     for model in models {
+        let wanted = wanted(workloads, model);
         let by_design = |kind: &str| {
             not_measured.iter().any(|n| {
                 &n.model == model && n.metrics.iter().any(|m| m.starts_with(&format!("{kind}.")))
@@ -68,7 +68,7 @@ pub fn gaps(
     out
 }
 
-/// What the suite asks every model for.
+/// What the suite asks a model for.
 #[derive(Debug, Clone, PartialEq)]
 enum Wanted {
     Decode(u32),
@@ -79,7 +79,8 @@ enum Wanted {
     Memory,
 }
 
-fn wanted(workloads: &[Workload]) -> Vec<Wanted> {
+/// What `workloads` ask of `model` (a sustained workload may name the models it runs).
+fn wanted(workloads: &[Workload], model: &str) -> Vec<Wanted> {
     let mut out = Vec::new();
     let mut depths = BTreeSet::new();
     for w in workloads {
@@ -98,7 +99,10 @@ fn wanted(workloads: &[Workload]) -> Vec<Wanted> {
             Workload::ColdStart { .. } if !out.contains(&Wanted::ColdStart) => {
                 out.push(Wanted::ColdStart)
             }
-            Workload::Sustained { .. } if !out.contains(&Wanted::Sustained) => {
+            Workload::Sustained { models, .. }
+                if (models.is_empty() || models.iter().any(|m| m == model))
+                    && !out.contains(&Wanted::Sustained) =>
+            {
                 out.push(Wanted::Sustained)
             }
             _ => {}
@@ -279,6 +283,26 @@ mod tests {
                 stderr_tail: String::new(),
             }),
         }
+    }
+
+    #[test]
+    fn a_sustained_workload_for_some_models_is_no_gap_for_the_others() {
+        let workloads = vec![Workload::Sustained {
+            duration_s: 1,
+            window_s: 1,
+            cooldown_s: 0,
+            chunk: 64,
+            rounds: 1,
+            models: vec!["a".into()],
+        }];
+        let g = gaps(&workloads, &["a".into(), "b".into()], &[], &[]);
+        assert_eq!(
+            g.iter()
+                .map(|g| (g.model.as_str(), g.workload.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("a", "sustained")],
+            "{g:?}"
+        );
     }
 
     #[test]

@@ -20,10 +20,16 @@
 //! breaks reading (a torn last line, should the OS lose power mid-write, is reported and
 //! skipped by the reader).
 //!
+//! A write that fails (a full disk, a file-size limit, a read-only folder) is a
+//! [`WriteFailed`]: the run stops there, `lfmbench` exits [`EXIT_WRITE_FAILED`], and every
+//! line written before stays whole. Each `jobs.jsonl` line records how long
+//! `samples.jsonl` was when its job ended, so that `--resume` can drop the records of the
+//! one job that did not finish before running it again ([`tail`]).
+//!
 //! This file holds the folder's types and the writing; `read` reads a run back (trusting
 //! nothing), `summary` writes `summary.csv`, `time` the UTC timestamps, `gaps` which model
-//! measured nothing for which workload, `sequential` what a run made with
-//! `--until-decided` planned, looked at and stopped on.
+//! measured nothing for which workload, `tail` what `--resume` cuts, `sequential` what a
+//! run made with `--until-decided` planned, looked at and stopped on.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -41,6 +47,7 @@ pub mod gaps;
 mod read;
 pub mod sequential;
 pub mod summary;
+pub mod tail;
 pub mod time;
 
 pub use read::{StoredRun, load, newest, parse_json, parse_lines, parse_meta, read_lines};
@@ -135,6 +142,41 @@ pub struct JobDone {
     /// How busy the host was while the job ran (runs before issue 12 have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<HostLoad>,
+    /// The length of `samples.jsonl` in bytes when the job ended: every record after it
+    /// belongs to a job that did not finish (runs before issue 15 have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples_bytes: Option<u64>,
+}
+
+/// `lfmbench`'s exit status when writing results failed (a full disk, a file-size limit, a
+/// read-only folder): not bad input (2), and the run did not finish.
+pub const EXIT_WRITE_FAILED: u8 = 6;
+
+/// Writing a run's or a report's file failed. What was written before stays whole.
+#[derive(Debug)]
+pub struct WriteFailed {
+    /// What was being written, e.g. "append to samples.jsonl in reports/runs/X".
+    pub what: String,
+    /// Advice for the user.
+    pub help: String,
+    pub source: std::io::Error,
+}
+
+impl std::fmt::Display for WriteFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot {}: {} (disk full, file-size limit or read-only?)\n  help: {}",
+            self.what, self.source, self.help
+        )
+    }
+}
+
+impl std::error::Error for WriteFailed {}
+
+/// Whether `e` is, or was caused by, a failed write ([`EXIT_WRITE_FAILED`]).
+pub fn is_write_failure(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<WriteFailed>())
 }
 
 /// Writes one run folder.
@@ -149,14 +191,17 @@ pub struct RunWriter {
 fn append_line(f: &mut File, value: &impl Serialize, what: &str, dir: &Path) -> Result<()> {
     let mut line = serde_json::to_vec(value)?;
     line.push(b'\n');
-    f.write_all(&line)
-        .and_then(|()| f.flush())
-        .with_context(|| {
-            format!(
-                "cannot append to {what} in {} (disk full?); samples written so far are intact",
+    f.write_all(&line).and_then(|()| f.flush()).map_err(|source| {
+        WriteFailed {
+            what: format!("append to {what} in {}", dir.display()),
+            help: format!(
+                "the samples written so far are intact; free space (or raise the file-size limit), then `lfmbench run --resume {}`",
                 dir.display()
-            )
-        })
+            ),
+            source,
+        }
+        .into()
+    })
 }
 
 /// A temporary name beside `path`, unique to this process and call:
@@ -180,7 +225,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    written.with_context(|| format!("cannot write {} (disk full or read-only?)", path.display()))
+    written.map_err(|source| {
+        WriteFailed {
+            what: format!("write {}", path.display()),
+            help: "the file's previous version, if any, is unchanged; free space, then run again"
+                .into(),
+            source,
+        }
+        .into()
+    })
 }
 
 /// How many runs may start in the same second under one suite name before giving up.
@@ -280,10 +333,18 @@ impl RunWriter {
         append_line(&mut self.samples, record, "samples.jsonl", &self.dir)
     }
 
+    /// Record a finished job, with the length `samples.jsonl` has now (its records are
+    /// all before that).
     pub fn job_done(&mut self, key: JobKey, ok: bool, load: Option<HostLoad>) -> Result<()> {
+        let samples_bytes = self.samples.metadata().ok().map(|m| m.len());
         append_line(
             &mut self.jobs,
-            &JobDone { key, ok, load },
+            &JobDone {
+                key,
+                ok,
+                load,
+                samples_bytes,
+            },
             "jobs.jsonl",
             &self.dir,
         )

@@ -156,3 +156,31 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// Every job's records appear exactly once in `samples` (a run's samples.jsonl text): for
+/// each model, kind of record and point, every round holds the same number of records —
+/// a job whose records were stored twice (or lost) makes its round differ from the others.
+pub fn assert_each_job_once(samples: &str) {
+    use std::collections::BTreeMap;
+    let mut counts: BTreeMap<(String, String, String), BTreeMap<u64, usize>> = BTreeMap::new();
+    let mut rounds = 0;
+    for line in samples.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a whole JSON line");
+        let round = v["round"].as_u64().expect("round");
+        rounds = rounds.max(round + 1);
+        let key = (
+            v["model"].to_string(),
+            v["kind"].to_string(),
+            format!("{}{}", v["point"], v["depth"]),
+        );
+        *counts.entry(key).or_default().entry(round).or_default() += 1;
+    }
+    assert!(!counts.is_empty(), "no records");
+    for (key, per_round) in &counts {
+        let first = per_round.values().next().copied();
+        assert!(
+            per_round.len() as u64 == rounds && per_round.values().all(|&n| Some(n) == first),
+            "{key:?}: records per round {per_round:?} (expected the same count in each of {rounds} rounds)"
+        );
+    }
+}
