@@ -127,6 +127,7 @@ fn write_run(out: &Path, id: &str, speed: f64) -> PathBuf {
         inputs: Vec::new(),
         suite_path: None,
         models_path: None,
+        sequential: None,
     };
     let host = lfmbench::measure::host::fingerprint();
     let mut w = RunWriter::create(out, meta, &suite, &models, &host).expect("run folder");

@@ -52,6 +52,20 @@ pub struct RunArgs {
     /// Override the suite's rounds.
     #[arg(long)]
     pub rounds: Option<u32>,
+    /// Keep adding interleaved rounds until every critical criterion is decided (its
+    /// interval clear of its target and NO-GO line), on intervals valid however often they
+    /// are looked at (a confidence sequence), or until --budget or --max-rounds stops it.
+    /// The suite's `rounds` is not used.
+    #[arg(long, conflicts_with_all = ["resume", "rounds"])]
+    pub until_decided: bool,
+    /// With --until-decided: start no round that would overrun this time (e.g. 30m, 90s,
+    /// 1h, 1h30m); the rounds' time counts, and the run overruns it by at most one round.
+    #[arg(long, value_name = "DURATION", requires = "until_decided")]
+    pub budget: Option<String>,
+    /// With --until-decided: the most rounds the plan may run, fixed before the first
+    /// round [default: 30; 6 to 1000].
+    #[arg(long, value_name = "N", requires = "until_decided")]
+    pub max_rounds: Option<u32>,
     /// Override the suite's threads (0 = physical cores).
     #[arg(long)]
     pub threads: Option<u32>,

@@ -244,6 +244,8 @@ pub fn merge(runs: &[&StoredRun]) -> StoredRun {
     m.jobs.clear();
     m.warnings.clear();
     m.meta.rounds = 0;
+    // Pooled rounds are not one sequential run: its plan and looks belong to it alone.
+    m.meta.sequential = None;
     let mut notes = Vec::new();
     let mut state = RunState::Complete;
     let mut offset = 0u32;

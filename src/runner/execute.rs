@@ -11,6 +11,7 @@ use super::engine::EngineNotes;
 use super::interrupt;
 use super::quiet::{RoundStart, Watch};
 use super::spawn::spawn_worker;
+use super::until::Until;
 use crate::backend::http::server as http_server;
 use crate::config::{BackendKind, Loaded};
 use crate::measure::{noise, pagecache, rss};
@@ -28,23 +29,34 @@ pub fn execute_or_mark(
     writer: &mut RunWriter,
     done: &HashSet<JobKey>,
     watch: Watch,
+    until: Option<Until>,
 ) -> Result<()> {
-    execute(loaded, ready, writer, done, watch).inspect_err(|e| {
+    execute(loaded, ready, writer, done, watch, until).inspect_err(|e| {
         let note = format!("stopped by an error: {e:#}; finished samples are kept, resume with `lfmbench run --resume`");
         let _ = writer.finish(RunState::Incomplete, Some(note));
     })
 }
 
-/// Run every planned job not in `done`.
+/// Run every planned job not in `done`; with `until` (`--until-decided`), look after
+/// every complete round and stop when it says so.
 fn execute(
     loaded: &Loaded,
     ready: &[ReadyModel],
     writer: &mut RunWriter,
     done: &HashSet<JobKey>,
     mut watch: Watch,
+    mut until: Option<Until>,
 ) -> Result<()> {
     interrupt::install_signal_handlers();
     let jobs = plan::plan(loaded, ready);
+    // A resumed run whose last complete round was never looked at (interrupted between
+    // its last job and its look) looks first.
+    if let Some(u) = until.as_mut() {
+        let complete = complete_rounds(&jobs, done);
+        if complete > Until::looked(writer) && u.after_round(writer, complete)? {
+            return Ok(());
+        }
+    }
     let todo: Vec<&PlannedJob> = jobs.iter().filter(|j| !done.contains(&j.key)).collect();
     let total = todo.len();
     let timeout = Duration::from_secs(loaded.suite.suite.timeout_s);
@@ -99,8 +111,24 @@ fn execute(
             );
         }
         writer.job_done(pj.key.clone(), outcome.ok, Some(load))?;
+        if let (true, Some(u)) = (last_of_round, until.as_mut())
+            && u.after_round(writer, round as usize + 1)?
+        {
+            break;
+        }
     }
     Ok(())
+}
+
+/// The rounds, from the first, whose every planned job is done.
+fn complete_rounds(jobs: &[PlannedJob], done: &HashSet<JobKey>) -> usize {
+    let open = jobs
+        .iter()
+        .filter(|j| !done.contains(&j.key))
+        .map(|j| j.key.round)
+        .min();
+    let planned = jobs.iter().map(|j| j.key.round + 1).max().unwrap_or(0);
+    open.unwrap_or(planned) as usize
 }
 
 struct Outcome {

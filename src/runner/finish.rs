@@ -1,6 +1,7 @@
 //! The end of a run: its final state in run.json, summary.csv, the summary table and every
-//! invalid or failed sample on stderr, then the verdict (or exit 130 when interrupted), and
-//! exit 5 when a model that ran measured nothing for some workload (`store::gaps`).
+//! invalid or failed sample on stderr, then the verdict (or exit 130 when interrupted) and,
+//! for `--until-decided`, why the run stopped; exit 5 when a model that ran measured
+//! nothing for some workload (`store::gaps`).
 
 use std::process::ExitCode;
 
@@ -38,6 +39,10 @@ pub fn finish(mut writer: RunWriter, args: &RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(130));
     }
     let code = crate::report::after_run(&run, args.format, args.fail_on)?;
+    // --until-decided: which of decided, budget or the plan's last round stopped it.
+    if let Some(outcome) = run.meta.sequential.as_ref().and_then(|s| s.outcome()) {
+        eprintln!("until decided: {outcome}");
+    }
     let gaps = store::gaps::of_run(&run);
     if gaps.is_empty() {
         return Ok(code);

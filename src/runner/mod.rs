@@ -2,7 +2,8 @@
 //! in a worker process ([`execute`], [`spawn`]), store every record as it arrives and what
 //! the workers say about the engine and its GPU ([`engine`]), survive
 //! crashes, hangs and interruptions ([`interrupt`]), pick up where a run stopped
-//! ([`resume`]) and close it with its summary ([`finish`]).
+//! ([`resume`]) and close it with its summary ([`finish`]); with `--until-decided`, look
+//! after every round and stop once the critical criteria are decided ([`until`]).
 
 mod engine;
 mod execute;
@@ -13,6 +14,7 @@ mod preflight;
 mod quiet;
 mod resume;
 mod spawn;
+mod until;
 
 use std::collections::HashSet;
 use std::process::ExitCode;
@@ -38,8 +40,17 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     let Some(suite_path) = &args.suite else {
         bail!("name a suite, e.g. `lfmbench run suites/phase0.toml`");
     };
+    let sequential = match args.until_decided {
+        true => Some(until::new_plan(args.max_rounds, args.budget.as_deref())?),
+        false => None,
+    };
     let mut loaded = config::load(suite_path, &args.models)?;
     apply_overrides(&mut loaded, args)?;
+    if let Some(seq) = &sequential {
+        until::check_suite(&loaded.suite, suite_path)?;
+        // Every round the plan may run is planned (interleaved) before the first starts.
+        loaded.suite.suite.rounds = seq.max_rounds as u32;
+    }
     config::check_host(&loaded, host::logical_cpus(), args.threads)?;
     let (ready, mut problems) = preflight(&loaded);
     let ready = memory_check(&loaded, ready, &mut problems, args)?;
@@ -120,6 +131,7 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
             .collect(),
         suite_path: Some(suite_path.clone()),
         models_path: Some(args.models.clone()),
+        sequential,
     };
     let suite_text = effective_suite_text(&loaded)?;
     let mut writer = RunWriter::create(&args.out, meta, &suite_text, &loaded.models_text, &host)?;
@@ -127,7 +139,11 @@ pub fn cli(args: &RunArgs) -> Result<ExitCode> {
     print_not_measured(&writer.meta.not_measured);
     quiet::warn_at_start(&loaded, &ready);
     let watch = quiet::Watch::new(args.wait_quiet.map(std::time::Duration::from_secs));
-    execute_or_mark(&loaded, &ready, &mut writer, &HashSet::new(), watch)?;
+    let until = until::Until::of(&writer)?;
+    if let (Some(u), Some(seq)) = (&until, &writer.meta.sequential) {
+        u.announce(seq.budget_s);
+    }
+    execute_or_mark(&loaded, &ready, &mut writer, &HashSet::new(), watch, until)?;
     finish(writer, args)
 }
 

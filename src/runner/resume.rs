@@ -63,6 +63,14 @@ pub fn input_hashes(loaded: &Loaded, ready: &[ReadyModel]) -> Vec<InputHash> {
 /// `lfmbench run --resume DIR`: run only the jobs that have no line in jobs.jsonl.
 pub fn resume(dir: &Path, args: &RunArgs) -> Result<ExitCode> {
     let stored = store::load(dir)?;
+    // A run that stopped by design (--until-decided) is complete: more rounds would be
+    // looks its plan never made.
+    if let Some(outcome) = stored.meta.sequential.as_ref().and_then(|s| s.outcome()) {
+        bail!(
+            "{}: this run stopped by design ({outcome}); it is complete and there is nothing to resume\n  help: start a new run to measure more",
+            dir.display()
+        );
+    }
     let (Some(suite_path), Some(models_path)) = (&stored.meta.suite_path, &stored.meta.models_path)
     else {
         bail!(
@@ -113,6 +121,8 @@ pub fn resume(dir: &Path, args: &RunArgs) -> Result<ExitCode> {
     );
     super::engine::warn_at_start(&loaded, &ready);
     let watch = super::quiet::Watch::new(args.wait_quiet.map(std::time::Duration::from_secs));
-    execute_or_mark(&loaded, &ready, &mut writer, &done, watch)?;
+    // An --until-decided run goes on with its stored plan, looks and budget.
+    let until = super::until::Until::of(&writer)?;
+    execute_or_mark(&loaded, &ready, &mut writer, &done, watch, until)?;
     finish(writer, args)
 }

@@ -28,7 +28,8 @@
 //!
 //! This file holds the folder's types and the writing; `read` reads a run back (trusting
 //! nothing), `summary` writes `summary.csv`, `time` the UTC timestamps, `gaps` which model
-//! measured nothing for which workload, `tail` what `--resume` cuts.
+//! measured nothing for which workload, `tail` what `--resume` cuts, `sequential` what a
+//! run made with `--until-decided` planned, looked at and stopped on.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -44,6 +45,7 @@ use crate::sample::{NotMeasured, Record};
 
 pub mod gaps;
 mod read;
+pub mod sequential;
 pub mod summary;
 pub mod tail;
 pub mod time;
@@ -114,6 +116,9 @@ pub struct RunMeta {
     pub suite_path: Option<PathBuf>,
     #[serde(default)]
     pub models_path: Option<PathBuf>,
+    /// A run made with `--until-decided`: its plan, its looks and why it stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<sequential::Sequential>,
 }
 
 /// What a model's GGUF header says about its size.

@@ -2,10 +2,12 @@
 //! statistic with its interval (or a ratio to the baseline, paired by round), and
 //! PASS / FAIL / INCONCLUSIVE / NOT MEASURED against the target, with its NO-GO line
 //! judged by the same rule (`super::rule`). Criteria about text on shape twins are NOT
-//! MEASURED (`super::twins`).
+//! MEASURED (`super::twins`). A run made with `--until-decided` judges its watched
+//! criteria on its plan's interval (`super::sequential`).
 
 use super::format::{fmt_value, stat_label};
 use super::rule::{interval_text, standing};
+use super::sequential;
 use super::twins;
 use super::types::{Completeness, CriterionResult, Inputs, NoGoState, Standing, State};
 use crate::config::{At, Criterion, Versus};
@@ -232,24 +234,32 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
             return out;
         }
     };
-    let est = match c.vs {
-        Versus::Absolute => stats::estimate(&cand, stat, q, metric.one_value_per_round()),
+    let base = match c.vs {
+        Versus::Absolute => None,
         // Refused for these metrics when the suite is loaded (config).
         Versus::BaselineDifference => {
             out.note =
                 Some("a difference to the baseline is defined for quality metrics only".into());
             return out;
         }
-        Versus::Baseline => {
-            let base = match rounds_of(inputs, metric, baseline, at) {
-                Ok(r) => r,
-                Err(why) => {
-                    out.note = Some(why);
-                    return out;
-                }
-            };
-            stats::paired_ratio(&cand, &base, stat, q)
-        }
+        Versus::Baseline => match rounds_of(inputs, metric, baseline, at) {
+            Ok(r) => Some(r),
+            Err(why) => {
+                out.note = Some(why);
+                return out;
+            }
+        },
+    };
+    let est = match &base {
+        None => stats::estimate(&cand, stat, q, metric.one_value_per_round()),
+        Some(base) => stats::paired_ratio(&cand, base, stat, q),
+    };
+    // A run made with --until-decided: the interval its looks decided on.
+    let seq = sequential::applies(inputs.sequential, c);
+    let est = match (est, seq) {
+        (Ok(e), Some(seq)) => per_round(&cand, base.as_ref(), stat, q)
+            .and_then(|values| sequential::estimate(seq, &values, e)),
+        (est, _) => est,
     };
     let est = match est {
         Ok(e) => e,
@@ -275,6 +285,42 @@ pub fn criterion(c: &Criterion, inputs: &Inputs<'_>) -> CriterionResult {
     };
     judge(c, &mut out, est, matches!(stat, Stat::Min | Stat::Max));
     out
+}
+
+/// One value per round, rounds in order: candidate ÷ baseline of `stat` in each round
+/// (paired, as [`stats::paired_ratio`] takes them), or the candidate's round values.
+fn per_round(
+    cand: &Rounds,
+    base: Option<&Rounds>,
+    stat: Stat,
+    q: Quantization,
+) -> Result<Vec<f64>, StatsError> {
+    match base {
+        Some(b) => Ok(stats::round_ratios(cand, b, stat, q)?
+            .iter()
+            .map(|r| r.ratio)
+            .collect()),
+        None => Ok(stats::round_values(cand)),
+    }
+}
+
+/// The values a watched criterion's interval is taken over (`super::sequential`), one
+/// per round in round order, read exactly as [`criterion`] reads them: what
+/// `--until-decided` looks at after each round. `Err` says why there are none yet.
+pub fn round_values(c: &Criterion, inputs: &Inputs<'_>) -> Result<Vec<f64>, String> {
+    let s = &inputs.suite.suite;
+    let candidate = c.candidate.as_ref().unwrap_or(&s.candidate);
+    let baseline = c.baseline.as_ref().unwrap_or(&s.baseline);
+    let metric = MetricName::parse(&c.metric)?;
+    let stat = Stat::parse(&c.stat).ok_or_else(|| format!("unknown stat `{}`", c.stat))?;
+    let q = Quantization::for_unit(metric.unit());
+    let at = c.at.as_ref();
+    let cand = rounds_of(inputs, metric, candidate, at)?;
+    let base = match c.vs {
+        Versus::Baseline => Some(rounds_of(inputs, metric, baseline, at)?),
+        _ => None,
+    };
+    per_round(&cand, base.as_ref(), stat, q).map_err(|e| e.to_string())
 }
 
 /// `report.complete` as an estimate: the share of deliverables present, decided on its

@@ -13,7 +13,14 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Verdict {
         .suite
         .criteria
         .iter()
-        .map(|c| super::noise::adjust(c, inputs, criterion(c, inputs)))
+        .map(|c| {
+            let mut r = super::noise::adjust(c, inputs, criterion(c, inputs));
+            // An --until-decided run: an undecided criterion says first why it stopped.
+            if let Some(seq) = super::sequential::applies(inputs.sequential, c) {
+                super::sequential::annotate(seq, &mut r);
+            }
+            r
+        })
         .collect();
     let deciding = criteria.iter().filter(|c| !c.advisory).count();
     let pass_at_least = inputs

@@ -57,6 +57,12 @@
 //! A criterion whose result rests on samples taken on a busy host is INCONCLUSIVE (noisy
 //! host), its NO-GO line undecided (`noise`).
 //!
+//! **A run made with `--until-decided`** (`sequential`, `look`): after each round the
+//! runner looks at the critical criteria that are medians of one value per round, on a
+//! confidence sequence valid however often it is looked at; the verdict of such a run
+//! judges those criteria on the same interval, so the report says what the run decided,
+//! and one still undecided when the run stopped is INCONCLUSIVE with why it stopped.
+//!
 //! A verdict whose candidate or baseline is a shape twin carries them ([`Verdict::twins`],
 //! [`Verdict::basis`]) so that every renderer says so in its first line.
 //!
@@ -67,15 +73,18 @@
 mod criterion;
 mod decision;
 mod format;
+mod look;
 pub mod noise;
 mod quality;
 mod rule;
+pub mod sequential;
 mod twins;
 mod types;
 
-pub use criterion::criterion;
+pub use criterion::{criterion, round_values};
 pub use decision::{decide, evaluate, why};
 pub use format::{fmt_num, fmt_percent, fmt_value, stat_label};
+pub use look::look;
 pub use rule::{interval_text, standing};
 pub use twins::about_text;
 pub use types::{

@@ -284,6 +284,9 @@ pub struct Inputs<'a> {
     pub twins: &'a BTreeMap<String, String>,
     /// Jobs that ran on a busy host (see `verdict::noise`); empty when none or unknown.
     pub contended: &'a [Contended],
+    /// The run was made with `--until-decided` (run.json `sequential`): its watched
+    /// criteria are judged on its plan's interval (`verdict::sequential`).
+    pub sequential: Option<&'a crate::store::sequential::Sequential>,
 }
 
 /// The named point of each model of a run: its settings and its file's facts.

@@ -156,6 +156,7 @@ pub fn write_run_with(
         inputs: Vec::new(),
         suite_path: None,
         models_path: None,
+        sequential: None,
     };
     let host = lfmbench::measure::host::Host {
         label: format!("synthetic-{}", seed % 3),

@@ -1,10 +1,12 @@
 //! "Methodology": how every number was measured and decided, written once for the whole
 //! document from the runs' own settings and samples, with the simulated coverage of the
-//! intervals at the report's round counts.
+//! intervals at the report's round counts, and, for runs made with `--until-decided`, the
+//! sequential method and its simulated false-decision rate.
 
 use std::fmt::Write;
 
 use super::text::heading;
+use crate::report::view::sequential::{SIMULATED_MAX_ROUNDS, SequentialView};
 use crate::report::view::{COVERAGE_MAX_ROUNDS, RunView};
 use crate::stats::bootstrap::{LEVEL, RESAMPLES, SEED as BOOT_SEED};
 use crate::stats::coverage::{
@@ -12,6 +14,8 @@ use crate::stats::coverage::{
 };
 use crate::stats::interval::fmt_level;
 use crate::stats::{Method, percentile};
+use crate::store::sequential::fmt_duration;
+use crate::verdict::fmt_percent;
 
 /// How the bench processes' model files sat in the page cache, from the memory samples.
 pub(super) fn page_cache_method(views: &[RunView<'_>]) -> String {
@@ -108,6 +112,69 @@ fn coverage(out: &mut String, views: &[RunView<'_>]) {
     }
 }
 
+/// Runs made with `--until-decided`: the method, what it cites, and how its plan behaves
+/// in simulation (computed by the view, never typed in).
+fn sequential(out: &mut String, views: &[RunView<'_>]) {
+    let runs: Vec<(&RunView<'_>, &SequentialView)> = views
+        .iter()
+        .filter_map(|v| Some((v, v.sequential.as_ref()?)))
+        .collect();
+    if runs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "- **Run until decided** (`lfmbench run --until-decided`). After every complete round the run looked at each critical criterion that is a median of one value per round (a ratio to the baseline, one ratio per round; or a metric measured once per round) and stopped when every one was decided — its interval clear of the target and of the NO-GO line —, when another round would have overrun the budget (a round's time taken as the median of the rounds so far, so the budget is overrun by at most one round), or at the plan's last round. Looking at a fixed-sample interval after every round decides falsely far more often than its level says, so these criteria are judged on a **confidence sequence** ({}): an exact repeated sign test whose boundaries spend α over the plan's N rounds, N fixed before the first round, with the Pocock-type spending function α · ln(1 + (e − 1) · n/N) of Lan & DeMets (1983, \"Discrete sequential boundaries for clinical trials\", *Biometrika* 70, 659–663); each look's interval is intersected with the earlier ones (Howard, Ramdas, McAuliffe & Sekhon 2021, \"Time-uniform, nonparametric, nonasymptotic confidence sequences\", *Ann. Statist.* 49), so a line once decided stays decided. With probability at least 1 − α spent the true median lies in the interval of every look at once: stopping at any look keeps the false-decision rate of each criterion at or under α. Distribution-free: the rounds need only be independent. There is no interval before the plan's first (the range of fewer rounds misses too often), and a criterion still undecided when the run stopped is INCONCLUSIVE with why it stopped. Other criteria are judged as in any run.",
+        Method::ConfidenceSequence
+    );
+    for (v, s) in runs {
+        let first = s.first_interval_at.map_or("no interval".to_string(), |n| {
+            format!("first interval after {n} rounds")
+        });
+        let budget = s.budget_s.map_or("no budget".to_string(), |b| {
+            format!("a budget of {}", fmt_duration(b))
+        });
+        let outcome = s
+            .outcome
+            .clone()
+            .unwrap_or_else(|| "it did not finish (interrupted)".into());
+        let _ = write!(
+            out,
+            "  - {}: a plan of at most {} rounds at α = {}, whose boundaries spend {} (its intervals say {}), {first}, {budget}; {outcome} ({} look(s)).",
+            v.machine,
+            s.max_rounds,
+            fmt_percent(s.alpha),
+            fmt_percent(s.alpha_spent),
+            fmt_level(1.0 - s.alpha_spent),
+            s.looks
+        );
+        match (&s.on_line, &s.far) {
+            (Some(on), Some(far)) => {
+                let mc = (on.false_decisions * (1.0 - on.false_decisions)
+                    / on.experiments.max(1) as f64)
+                    .sqrt();
+                let _ = writeln!(
+                    out,
+                    " Simulated with this plan over {} runs of the synthetic rounds above (seeded): with the true ratio on its target, {:.1} % ± {:.1} % of runs decided (falsely); with the true ratio {:.1} × its target, {:.1} % decided, in a median of {} rounds.",
+                    on.experiments,
+                    100.0 * on.false_decisions,
+                    100.0 * mc,
+                    far.truth / far.target,
+                    100.0 * far.decided,
+                    far.median_rounds
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    " Not simulated: plans of more than {SIMULATED_MAX_ROUNDS} rounds are left out (the boundaries' error is exact by construction)."
+                );
+            }
+        }
+    }
+    out.push('\n');
+}
+
 pub(super) fn methodology(out: &mut String, views: &[RunView<'_>]) {
     heading(out, 2, "Methodology");
     let rounds: Vec<String> = views
@@ -169,6 +236,7 @@ pub(super) fn methodology(out: &mut String, views: &[RunView<'_>]) {
         fmt_level(LEVEL)
     );
     coverage(out, views);
+    sequential(out, views);
     let _ = writeln!(
         out,
         "- **Percentiles.** HDR histogram, {} significant digits (latencies recorded in whole microseconds; a percentile is the top of its bucket, at most 0.1 % above the sample at its rank, nearest-rank definition). A percentile P is reported only with n ≥ 1 ÷ (1 − P/100) samples (P{} needs {}, P{} needs {}); with fewer it is not reported and a criterion on it is INCONCLUSIVE.",

@@ -23,11 +23,14 @@ pub(super) fn val(v: f64, unit: &str) -> String {
 }
 
 /// The level an interval achieves, as a cell says it: "93.8 %", "95 %"; a bootstrap's
-/// level is only nominal: "nominal 95 %".
+/// level is only nominal: "nominal 95 %"; a confidence sequence's holds at every look:
+/// "95.4 %, sequential".
 pub(super) fn level_tag(i: &Interval) -> String {
     let l = fmt_level(i.level);
     match i.method {
         Method::ClusterBootstrap => format!("nominal {l}"),
+        // Valid at every look of an --until-decided run (see Methodology).
+        Method::ConfidenceSequence => format!("{l}, sequential"),
         _ => l,
     }
 }

@@ -20,6 +20,7 @@ mod gpu;
 pub mod hardware;
 mod models;
 mod quality;
+pub mod sequential;
 mod size;
 mod sustained;
 
@@ -297,6 +298,8 @@ pub struct Summary {
     pub classes: Vec<crate::config::DeviceClass>,
     /// The suite as the machine's class applies it (targets overridden, criteria added).
     pub suite: crate::config::Suite,
+    /// A run made with `--until-decided`: its plan, outcome and simulated behaviour.
+    pub sequential: Option<sequential::SequentialView>,
 }
 
 impl Summary {
@@ -465,6 +468,7 @@ pub fn summarise(
         not_measured: &run.meta.not_measured,
         twins: &twins,
         contended: &contended,
+        sequential: run.meta.sequential.as_ref(),
         named: Some(verdict::Named {
             settings: &run.meta.settings,
             files: &run.meta.files,
@@ -503,6 +507,7 @@ pub fn summarise(
         advice,
         classes: classes.classes,
         suite,
+        sequential: sequential::sequential(run),
     }
 }
 

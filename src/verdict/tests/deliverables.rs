@@ -22,6 +22,7 @@ fn decide_docs(done: Option<&Completeness>) -> CriterionResult {
         completeness: done,
         twins: &no_twins(),
         contended: &[],
+        sequential: None,
         not_measured: &[],
         named: None,
     })

@@ -1,10 +1,11 @@
 //! The verdict's rules, checked on made-up records: each state, each step of the
 //! decision, the NO-GO lines and what a NOT MEASURED note says. `no_go` holds every
 //! boundary of the one rule for NO-GO lines, `twins` the twin rule, `deliverables` the
-//! Documentation criterion.
+//! Documentation criterion, `sequential` runs made with `--until-decided`.
 
 mod deliverables;
 mod no_go;
+mod sequential;
 mod twins;
 
 use std::collections::BTreeMap;
@@ -159,6 +160,7 @@ fn run_with_twins(suite: &Suite, records: &[Record], twins: &BTreeMap<String, St
         completeness: Some(&deliverables_missing(0)),
         twins,
         contended: &[],
+        sequential: None,
         not_measured: &[],
         named: None,
     })
@@ -300,6 +302,7 @@ fn not_measured_when_there_are_no_samples_never_a_silent_pass() {
         completeness: None,
         twins: &no_twins(),
         contended: &[],
+        sequential: None,
         not_measured: &[],
         named: None,
     });
@@ -471,6 +474,7 @@ fn the_phase0_suite_decides_go_and_no_go() {
             completeness: Some(&done),
             twins: &no_twins(),
             contended: &[],
+            sequential: None,
             not_measured: &[],
             named: None,
         })
@@ -546,6 +550,7 @@ fn run_busy(suite: &Suite, records: &[Record], contended: &[noise::Contended]) -
         contended,
         not_measured: &[],
         named: None,
+        sequential: None,
     })
 }
 

@@ -121,6 +121,7 @@ prompts = ["p"]
         completeness: None,
         twins: &no_twins(),
         contended: &[],
+        sequential: None,
         not_measured: &[],
         named: None,
     });
