@@ -200,22 +200,12 @@ impl Until {
         let classes = device::classes_for(&run, None);
         let (suite, _) = device::fit(&run.host, &run.engine, &run.suite, &classes, String::new());
         let twins = twins(&run);
+        // The look computes its own sequential interval, and ignores host noise.
         let looks = verdict::look(
             &self.plan,
             &verdict::Inputs {
-                suite: &suite,
-                records: &run.records,
-                models: &run.meta.models,
-                skipped: &run.meta.skipped,
-                completeness: None,
-                not_measured: &run.meta.not_measured,
-                named: Some(verdict::Named {
-                    settings: &run.meta.settings,
-                    files: &run.meta.files,
-                }),
-                twins: &twins,
-                contended: &[],
                 sequential: None,
+                ..verdict::Inputs::of_run(&run, &suite, &twins, &[])
             },
         );
         let Some(seq) = writer.meta.sequential.as_mut() else {

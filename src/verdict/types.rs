@@ -11,7 +11,7 @@ use crate::config::{Resolved, Suite};
 use crate::metric::MetricName;
 use crate::sample::{NotMeasured, Record};
 use crate::stats::Estimate;
-use crate::store::{FileFacts, Skipped};
+use crate::store::{FileFacts, Skipped, StoredRun};
 
 /// The state of one criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -287,6 +287,34 @@ pub struct Inputs<'a> {
     /// The run was made with `--until-decided` (run.json `sequential`): its watched
     /// criteria are judged on its plan's interval (`verdict::sequential`).
     pub sequential: Option<&'a crate::store::sequential::Sequential>,
+}
+
+impl<'a> Inputs<'a> {
+    /// What a stored run gives the verdict, judged against `suite` (the run's own, or as
+    /// fitted to a device class): its records, models, named points and plan, with
+    /// `twins` and `contended` as the caller read them from the run. No deliverables.
+    pub fn of_run(
+        run: &'a StoredRun,
+        suite: &'a Suite,
+        twins: &'a BTreeMap<String, String>,
+        contended: &'a [Contended],
+    ) -> Inputs<'a> {
+        Inputs {
+            suite,
+            records: &run.records,
+            models: &run.meta.models,
+            skipped: &run.meta.skipped,
+            completeness: None,
+            not_measured: &run.meta.not_measured,
+            named: Some(Named {
+                settings: &run.meta.settings,
+                files: &run.meta.files,
+            }),
+            twins,
+            contended,
+            sequential: run.meta.sequential.as_ref(),
+        }
+    }
 }
 
 /// The named point of each model of a run: its settings and its file's facts.

@@ -459,21 +459,7 @@ pub fn summarise(
     let curves = curves::curves(run, &models);
     let sustained = sustained::sustained(run, &models);
     let sizes = size::size_rows(run, &models);
-    let inputs = verdict::Inputs {
-        suite: &suite,
-        records: &run.records,
-        models: &run.meta.models,
-        skipped: &run.meta.skipped,
-        completeness: None,
-        not_measured: &run.meta.not_measured,
-        twins: &twins,
-        contended: &contended,
-        sequential: run.meta.sequential.as_ref(),
-        named: Some(verdict::Named {
-            settings: &run.meta.settings,
-            files: &run.meta.files,
-        }),
-    };
+    let inputs = verdict::Inputs::of_run(run, &suite, &twins, &contended);
     // Recommendations and risks come from the criteria's intervals, which do not depend
     // on `report.complete`: read them off the verdict before it is decided.
     let before = advice::advice(&verdict::evaluate(&inputs));
