@@ -77,12 +77,7 @@ fn a_file_size_limit_stops_the_run_cleanly_and_resume_completes_it() {
         "the limit should stop the run midway: {done_before} of 20 jobs done"
     );
     assert!(whole_lines(&samples_before) > 0);
-    let finished_end = jobs_before
-        .lines()
-        .rev()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find_map(|v| v["samples_bytes"].as_u64())
-        .expect("job lines record the length of samples.jsonl") as usize;
+    let finished_end = util::finished_end(&jobs_before);
 
     // Space is back: resume completes the run.
     let dir_s = dir.display().to_string();
@@ -98,17 +93,7 @@ fn a_file_size_limit_stops_the_run_cleanly_and_resume_completes_it() {
     util::assert_each_job_once(&samples_after);
     let jobs_after = read(&dir.join("jobs.jsonl"));
     assert!(jobs_after.ends_with('\n'));
-    let mut keys: Vec<String> = jobs_after
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("job line");
-            format!("{}/{}/{}", v["model"], v["round"], v["part"])
-        })
-        .collect();
-    keys.sort();
-    let n = keys.len();
-    keys.dedup();
-    assert_eq!((n, keys.len()), (20, 20), "every job exactly once");
+    util::assert_jobs_once(&jobs_after, 20);
     let meta: serde_json::Value = serde_json::from_str(&read(&dir.join("run.json"))).expect("json");
     assert_eq!(meta["state"], "complete", "{meta}");
 }

@@ -59,14 +59,7 @@ fn sigint_keeps_samples_and_resume_completes_the_run() {
     assert!(!samples_before.is_empty());
     // The records of finished jobs end where the last job line says; after that come
     // those of the job that was interrupted, which runs again on resume.
-    let finished_end = std::fs::read_to_string(&jobs)
-        .expect("jobs")
-        .lines()
-        .last()
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .and_then(|v| v["samples_bytes"].as_u64())
-        .expect("the last job line records the length of samples.jsonl")
-        as usize;
+    let finished_end = util::finished_end(&std::fs::read_to_string(&jobs).expect("jobs"));
     assert!(finished_end <= samples_before.len());
 
     // Resume: finishes exactly the missing jobs, keeps what was there.
@@ -80,21 +73,7 @@ fn sigint_keeps_samples_and_resume_completes_the_run() {
     );
     util::assert_each_job_once(&samples_after);
     let jobs_text = std::fs::read_to_string(&jobs).expect("jobs");
-    let mut keys: Vec<String> = jobs_text
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("job line");
-            format!("{}/{}/{}", v["model"], v["round"], v["part"])
-        })
-        .collect();
-    keys.sort();
-    let n = keys.len();
-    keys.dedup();
-    assert_eq!(
-        (n, keys.len()),
-        (30, 30),
-        "every job exactly once: {keys:?}"
-    );
+    util::assert_jobs_once(&jobs_text, 30);
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("meta"))
             .expect("json");

@@ -184,3 +184,32 @@ pub fn assert_each_job_once(samples: &str) {
         );
     }
 }
+
+/// `jobs` (a run's jobs.jsonl text) has `expected` lines, each a different job.
+pub fn assert_jobs_once(jobs: &str, expected: usize) {
+    let mut keys: Vec<String> = jobs
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("job line");
+            format!("{}/{}/{}", v["model"], v["round"], v["part"])
+        })
+        .collect();
+    keys.sort();
+    let n = keys.len();
+    keys.dedup();
+    assert_eq!(
+        (n, keys.len()),
+        (expected, expected),
+        "every job exactly once: {keys:?}"
+    );
+}
+
+/// Where the records of a run's finished jobs end in samples.jsonl: the length the last
+/// whole line of `jobs` (jobs.jsonl text; a torn last line is passed over) records.
+pub fn finished_end(jobs: &str) -> usize {
+    jobs.lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .and_then(|v| v["samples_bytes"].as_u64())
+        .expect("the last job line records the length of samples.jsonl") as usize
+}
